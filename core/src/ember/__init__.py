@@ -1,0 +1,81 @@
+"""ember: torch.nn rebuilt as a small core and plugins.
+
+``import ember as torch`` gives the tensor, autograd and nn surface of torch. The core
+defines tensors, autograd, modules and the plugin system; devices (``ember-cpu``,
+``ember-cuda``) and layer families (``ember-layers``, ``ember-conv``, ...) are plugins.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import _dtype
+from ._device import device, get_default_device, set_default_device
+from ._dtype import (
+    bfloat16,
+    bool,  # noqa: A004
+    can_cast,
+    double,
+    dtype,
+    finfo,
+    float,  # noqa: A004
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    half,
+    iinfo,
+    int,  # noqa: A004
+    int8,
+    int16,
+    int32,
+    int64,
+    long,
+    promote_types,
+    set_default_dtype,
+    uint8,
+)
+from ._tensor import (
+    Size,
+    Tensor,
+    channels_last,
+    channels_last_3d,
+    contiguous_format,
+    is_tensor,
+    preserve_format,
+)
+from . import _tensor_methods  # noqa: F401  (binds the op methods onto Tensor)
+from . import autograd, ops
+from ._public import export_ops
+from ._threads import get_num_threads, set_num_threads
+from .autograd import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
+from .ops.random import (
+    Generator,
+    default_generator,
+    get_rng_state,
+    initial_seed,
+    manual_seed,
+    seed,
+    set_rng_state,
+)
+from .plugins.namespace import install_finder as _install_finder
+from .serialization import load, save
+from ._version import __version__
+
+export_ops(globals())
+_install_finder()
+
+from . import cuda, nn, optim, utils  # noqa: E402
+
+
+def __getattr__(name: str) -> Any:
+    from .plugins.namespace import lazy_getattr
+
+    return lazy_getattr(__import__(__name__), "", name)

@@ -1,0 +1,279 @@
+"""The autograd graph: nodes recorded as ops run, the edges between them, saved tensors.
+
+Every differentiable op that runs while recording is on creates one :class:`Node` whose
+``next_functions`` point at the nodes that produced its inputs (or at an
+:class:`AccumulateGrad` for a leaf). The node keeps the tensors its backward needs and a
+backward function written with ember ops, so the backward pass is itself recordable
+(``create_graph=True``) and works on every backend.
+"""
+
+from __future__ import annotations
+
+import itertools
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from .anomaly_mode import ANOMALY, remember_trace
+
+if TYPE_CHECKING:
+    from .._tensor import Tensor
+
+__all__ = ["Node", "AccumulateGrad", "RemovableHandle", "record", "edge_of"]
+
+_seq = itertools.count()
+_freed_msg = (
+    "Trying to backward through the graph a second time (or directly access saved tensors "
+    "after they have already been freed). Saved intermediate values of the graph are freed "
+    "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
+    "backward through the graph a second time or if you need to access saved tensors after "
+    "calling backward."
+)
+
+
+class RemovableHandle:
+    """Handle returned by ``register_*hook`` calls; ``remove()`` unregisters the hook.
+
+    Also a context manager that removes the hook on exit.
+    """
+
+    _ids = itertools.count()
+
+    def __init__(self, hooks_dict: dict[int, Any], *extra_dicts: dict[int, Any]) -> None:
+        self.hooks_dict_ref = weakref.ref(hooks_dict)
+        self.id = next(RemovableHandle._ids)
+        self.extra_dict_refs = tuple(weakref.ref(d) for d in extra_dicts)
+
+    def remove(self) -> None:
+        """Unregister the hook; calling it twice is harmless."""
+        for ref in (self.hooks_dict_ref, *self.extra_dict_refs):
+            d = ref()
+            if d is not None:
+                d.pop(self.id, None)
+
+    def __enter__(self) -> RemovableHandle:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.remove()
+
+
+class Node:
+    """One recorded operation in the autograd graph (what ``tensor.grad_fn`` returns).
+
+    Attributes:
+        next_functions: one ``(node, input_nr)`` pair per input of the op, or ``None`` for
+            inputs that do not require grad.
+        metadata: a dict for the user's own annotations.
+    """
+
+    __slots__ = ("_fn", "next_functions", "_saved", "_versions", "attrs", "_seq", "_name",
+                 "_pre_hooks", "_hooks", "_tensor_hooks", "_retain_hooks", "_out_meta",
+                 "_freed", "_metadata", "_anomaly", "__weakref__")
+
+    def __init__(self, name: str, fn: Callable[..., Any] | None,
+                 next_functions: tuple[tuple[Node, int] | None, ...]) -> None:
+        self._name = name
+        self._fn = fn
+        self.next_functions = next_functions
+        self._saved: tuple[Any, ...] = ()
+        self._versions: tuple[int, ...] = ()
+        self.attrs: Any = None
+        self._seq = next(_seq)
+        self._pre_hooks: OrderedDict[int, Callable[..., Any]] | None = None
+        self._hooks: OrderedDict[int, Callable[..., Any]] | None = None
+        self._tensor_hooks: dict[int, OrderedDict[int, Callable[..., Any]]] | None = None
+        self._retain_hooks: dict[int, Callable[..., Any]] | None = None
+        self._out_meta: tuple[Any, ...] | None = None
+        self._freed = False
+        self._metadata: dict[str, Any] | None = None
+        self._anomaly: str | None = None
+
+    # -- inspection ------------------------------------------------------------------
+    def name(self) -> str:
+        """The node's class-like name, e.g. ``"MulBackward0"``."""
+        return self._name
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        if self._metadata is None:
+            self._metadata = {}
+        return self._metadata
+
+    def __repr__(self) -> str:
+        return f"<{self._name} object at {hex(id(self))}>"
+
+    # -- saved tensors -----------------------------------------------------------------
+    def save(self, *tensors: Tensor | None) -> None:
+        """Keep ``tensors`` for backward, remembering their versions for in-place checks."""
+        from .._tensor import _alias
+
+        saved = []
+        versions = []
+        for t in tensors:
+            if t is None:
+                saved.append(None)
+                versions.append(0)
+                continue
+            if t._grad_fn is self:
+                # An output of this node: keep an alias without the graph edge so the node
+                # and its output do not refer to each other.
+                saved.append((_alias(t), t._out_nr))
+            else:
+                saved.append(t)
+            versions.append(t._vc.v)
+        self._saved = tuple(saved)
+        self._versions = tuple(versions)
+
+    @property
+    def saved(self) -> tuple[Any, ...]:
+        """The saved tensors, checked against in-place modification since they were saved."""
+        if self._freed:
+            raise RuntimeError(_freed_msg)
+        from .grad_mode import GRAD
+
+        out = []
+        for item, version in zip(self._saved, self._versions, strict=True):
+            if item is None:
+                out.append(None)
+                continue
+            t = item[0] if type(item) is tuple else item
+            if t._vc.v != version:
+                raise RuntimeError(
+                    "one of the variables needed for gradient computation has been modified "
+                    f"by an inplace operation: [{t.type()} {list(t.shape)}], which is output "
+                    f"0 of {self._name}, is at version {t._vc.v}; expected version {version} "
+                    "instead. Hint: the backtrace further above shows the operation that "
+                    "failed to compute its gradient. The variable in question was changed in "
+                    "there or anywhere later. Good luck!")
+            if type(item) is tuple:
+                t = item[0]
+                if GRAD.enabled:  # reattach the output to this node for double backward
+                    from .._tensor import _alias
+
+                    t = _alias(t)
+                    t._grad_fn = self
+                    t._out_nr = item[1]
+                    t._rg = True
+            out.append(t)
+        return tuple(out)
+
+    def release(self) -> None:
+        """Free the saved tensors (after a backward pass without ``retain_graph``)."""
+        if self._saved:
+            self._saved = ()
+            self._freed = True
+
+    # -- hooks ---------------------------------------------------------------------------
+    def register_hook(self, fn: Callable[..., Any]) -> RemovableHandle:
+        """Register ``fn(grad_inputs, grad_outputs)`` to run after this node's backward.
+
+        It may return a replacement tuple of ``grad_inputs``.
+        """
+        if self._hooks is None:
+            self._hooks = OrderedDict()
+        handle = RemovableHandle(self._hooks)
+        self._hooks[handle.id] = fn
+        return handle
+
+    def register_prehook(self, fn: Callable[..., Any]) -> RemovableHandle:
+        """Register ``fn(grad_outputs)`` to run before this node's backward.
+
+        It may return a replacement tuple of ``grad_outputs``.
+        """
+        if self._pre_hooks is None:
+            self._pre_hooks = OrderedDict()
+        handle = RemovableHandle(self._pre_hooks)
+        self._pre_hooks[handle.id] = fn
+        return handle
+
+    def _add_tensor_hook(self, out_nr: int, fn: Callable[..., Any]) -> RemovableHandle:
+        if self._tensor_hooks is None:
+            self._tensor_hooks = {}
+        hooks = self._tensor_hooks.setdefault(out_nr, OrderedDict())
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = fn
+        return handle
+
+    # -- running -------------------------------------------------------------------------
+    def apply(self, *grads: Any) -> tuple[Any, ...]:
+        """Run the backward function on the output gradients; returns input gradients."""
+        if self._freed:
+            raise RuntimeError(_freed_msg)
+        result = self._fn(self, *grads)  # type: ignore[misc]
+        if type(result) is not tuple:
+            result = (result,)
+        return result
+
+    def __call__(self, *grads: Any) -> Any:
+        result = self.apply(*grads)
+        return result[0] if len(result) == 1 else result
+
+
+class AccumulateGrad(Node):
+    """The node that adds incoming gradients into a leaf tensor's ``.grad``."""
+
+    __slots__ = ("variable",)
+
+    def __init__(self, variable: Tensor) -> None:
+        super().__init__("AccumulateGrad", None, ())
+        self.variable = variable
+
+
+def accumulator(t: Tensor) -> AccumulateGrad:
+    """The (cached) AccumulateGrad node of leaf tensor ``t``."""
+    ref = t._acc
+    node = ref() if ref is not None else None
+    if node is None:
+        node = AccumulateGrad(t)
+        t._acc = weakref.ref(node)
+    return node
+
+
+def edge_of(t: Tensor) -> tuple[Node, int] | None:
+    """The graph edge a new node should point at for input ``t``."""
+    fn = t._grad_fn
+    if fn is not None:
+        return (fn, t._out_nr)
+    if t._rg:
+        return (accumulator(t), 0)
+    return None
+
+
+def record(name: str, fn: Callable[..., Any], inputs: tuple[Any, ...], outputs: Any,
+           save: tuple[Tensor | None, ...] = (), attrs: Any = None) -> Node:
+    """Attach a new node to ``outputs`` (a tensor or a tuple of tensors).
+
+    Args:
+        name: the node's name, e.g. ``"MulBackward0"``.
+        fn: ``fn(node, *grad_outputs) -> grad per input`` written with ember ops.
+        inputs: the op's inputs, tensors or ``None`` (non-tensor inputs must be left out).
+        outputs: the output tensor, or a tuple of them for a multi-output op.
+        save: tensors ``fn`` reads through ``node.saved``.
+        attrs: anything else ``fn`` needs, read through ``node.attrs``.
+    """
+    edges = tuple(None if t is None else edge_of(t) for t in inputs)
+    node = Node(name, fn, edges)
+    node.attrs = attrs
+    if type(outputs) is tuple:
+        meta = []
+        for i, out in enumerate(outputs):
+            if out is None:
+                meta.append(None)
+                continue
+            out._grad_fn = node
+            out._out_nr = i
+            out._rg = True
+            meta.append(out)
+        node._out_meta = tuple(None if o is None else (o.shape, o.dtype, o.device)
+                               for o in meta)
+    else:
+        outputs._grad_fn = node
+        outputs._out_nr = 0
+        outputs._rg = True
+    if save:
+        node.save(*save)
+    if ANOMALY.enabled:
+        remember_trace(node)
+    return node

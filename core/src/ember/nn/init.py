@@ -1,0 +1,1 @@
+"""``ember.nn.init``: parameter initialization (filled in by the nn-core work)."""

@@ -1,0 +1,20 @@
+"""``ember.nn.parallel``: DataParallel and DistributedDataParallel (from ember-distributed).
+
+Names are provided by plugins and imported on first use.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def __getattr__(name: str) -> Any:
+    from ...plugins.namespace import lazy_getattr
+
+    return lazy_getattr(__import__(__name__, fromlist=["_"]), "nn.parallel", name)
+
+
+def __dir__() -> list[str]:
+    from ...plugins.namespace import provided_names
+
+    return sorted(set(globals()) | set(provided_names("nn.parallel")))

@@ -1,0 +1,101 @@
+"""Public names provided by plugins: lazy attribute lookup and the install hints.
+
+Modules of the torch-shaped skeleton (``ember.nn``, ``ember.nn.functional``,
+``ember.optim``, ...) call :func:`lazy_getattr` from their ``__getattr__``. A name a
+loaded plugin registered is imported on first use and cached in the module; a name a
+first-party distribution would provide, but which is not installed (or failed to load),
+raises :class:`MissingPluginError` saying what to install.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.abc
+import importlib.machinery
+import sys
+from types import ModuleType
+from typing import Any
+
+from .catalog import CATALOG
+from .manager import manager
+
+__all__ = ["MissingPluginError", "lazy_getattr", "install_finder"]
+
+
+class MissingPluginError(AttributeError):
+    """A public name whose providing distribution is not installed or failed to load."""
+
+
+def _missing(dotted: str) -> AttributeError:
+    dist = CATALOG.get(dotted)
+    if dist is None:
+        return AttributeError(f"module 'ember.{dotted.rpartition('.')[0] or dotted}' has no "
+                              f"attribute '{dotted.rpartition('.')[2]}'")
+    failure = manager.failure_for(dist)
+    if failure is not None:
+        return MissingPluginError(f"ember.{dotted} is provided by {dist}, which failed to load "
+                                  f"({failure.error}); run `python -m ember info` for the "
+                                  "traceback")
+    return MissingPluginError(f"ember.{dotted} is provided by {dist}, which is not installed: "
+                              f"pip install {dist}")
+
+
+def lazy_getattr(module: ModuleType, prefix: str, name: str) -> Any:
+    """Resolve ``name`` in the skeleton module ``module`` (public path ``prefix``)."""
+    if name.startswith("__"):
+        raise AttributeError(name)
+    dotted = f"{prefix}.{name}" if prefix else name
+    manager.load()
+    if dotted in manager.namespace:
+        value = manager.resolve(dotted)
+        setattr(module, name, value)
+        return value
+    raise _missing(dotted)
+
+
+def provided_names(prefix: str) -> list[str]:
+    """The names plugins registered directly below ``prefix`` (for ``dir()``)."""
+    manager.load()
+    start = prefix + "." if prefix else ""
+    out = []
+    for dotted in manager.namespace:
+        if dotted.startswith(start):
+            rest = dotted[len(start):]
+            if "." not in rest:
+                out.append(rest)
+    return out
+
+
+class _AliasLoader(importlib.abc.Loader):
+    def __init__(self, target: str) -> None:
+        self.target = target
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType:
+        return importlib.import_module(self.target)
+
+    def exec_module(self, module: ModuleType) -> None:
+        pass
+
+
+class _PluginModuleFinder(importlib.abc.MetaPathFinder):
+    """Makes ``import ember.nn.utils.prune`` work when a plugin provides that module."""
+
+    def find_spec(self, fullname: str, path: Any, target: Any = None
+                  ) -> importlib.machinery.ModuleSpec | None:
+        if not fullname.startswith("ember.") or fullname in sys.modules:
+            return None
+        dotted = fullname[len("ember."):]
+        manager.load()
+        entry = manager.namespace.get(dotted)
+        if entry is None or ":" in entry[0]:
+            return None
+        return importlib.machinery.ModuleSpec(fullname, _AliasLoader(entry[0]))
+
+
+_FINDER = _PluginModuleFinder()
+
+
+def install_finder() -> None:
+    """Add the plugin-module finder to ``sys.meta_path`` (once)."""
+    if _FINDER not in sys.meta_path:
+        sys.meta_path.append(_FINDER)

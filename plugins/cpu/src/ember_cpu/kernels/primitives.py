@@ -1,0 +1,420 @@
+"""The primitive set of the backend contract, on numpy arrays."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+try:
+    from scipy import special as _special  # optional: faster erf/erfinv
+except ImportError:  # pragma: no cover - scipy is optional
+    _special = None
+
+
+def _empty(shape: tuple[int, ...], dtype: Any, device: Any) -> np.ndarray:
+    return np.empty(shape, dtype=dtype)
+
+
+def _full(shape: tuple[int, ...], value: Any, dtype: Any, device: Any) -> np.ndarray:
+    try:
+        return np.full(shape, value, dtype=dtype)
+    except OverflowError:
+        return np.full(shape, np.array(value).astype(dtype), dtype=dtype)
+
+
+def _arange(start: Any, end: Any, step: Any, dtype: Any, device: Any) -> np.ndarray:
+    return np.arange(start, end, step, dtype=dtype)
+
+
+def _from_numpy(arr: np.ndarray, device: Any) -> np.ndarray:
+    return arr
+
+
+def _to_numpy(arr: np.ndarray) -> np.ndarray:
+    return arr
+
+
+def _item(a: np.ndarray) -> Any:
+    return a.reshape(-1)[0].item() if a.ndim else a.item()
+
+
+def _cast(a: np.ndarray, dtype: Any) -> np.ndarray:
+    if a.dtype.kind == "f" and np.dtype(dtype).kind in "iu":
+        with np.errstate(invalid="ignore"):
+            return np.trunc(a).astype(dtype)
+    if np.dtype(dtype) == np.bool_:
+        return a != 0
+    return a.astype(dtype)
+
+
+def _copy(a: np.ndarray) -> np.ndarray:
+    return np.array(a, copy=True, order="C")
+
+
+def _copy_into(dst: np.ndarray, src: Any) -> None:
+    np.copyto(dst, src, casting="unsafe")
+
+
+def _is_owner(a: np.ndarray) -> bool:
+    return a.flags.c_contiguous and a.flags.writeable and a.base is None
+
+
+def _uniform(gen: Any, shape: Any, low: float, high: float, dtype: Any, device: Any
+             ) -> np.ndarray:
+    np_dtype = np.dtype(dtype)
+    if np_dtype in (np.float32, np.float64):
+        r = gen.np.random(shape, dtype=np_dtype)
+    else:
+        r = gen.np.random(shape, dtype=np.float32)
+    if low != 0.0 or high != 1.0:
+        r = r * (high - low) + low
+    return r.astype(np_dtype, copy=False)
+
+
+def _normal(gen: Any, shape: Any, mean: float, std: float, dtype: Any, device: Any
+            ) -> np.ndarray:
+    np_dtype = np.dtype(dtype)
+    r = gen.np.standard_normal(shape, dtype=np_dtype if np_dtype in (np.float32, np.float64)
+                               else np.float32)
+    if mean != 0.0 or std != 1.0:
+        r = r * std + mean
+    return r.astype(np_dtype, copy=False)
+
+
+def _bernoulli(gen: Any, p: np.ndarray) -> np.ndarray:
+    u = gen.np.random(p.shape, dtype=np.float64)
+    return (u < p).astype(p.dtype)
+
+
+def _randint(gen: Any, low: int, high: int, shape: Any, dtype: Any, device: Any) -> np.ndarray:
+    return gen.np.integers(low, high, size=shape, dtype=np.int64).astype(dtype, copy=False)
+
+
+def _reshape(a: np.ndarray, shape: Any, copy: bool | None) -> np.ndarray:
+    if copy is False:
+        return np.reshape(a, shape, copy=False)
+    return np.reshape(a, shape)
+
+
+def _permute(a: np.ndarray, dims: Any) -> np.ndarray:
+    return a.transpose(dims)
+
+
+def _expand(a: np.ndarray, shape: Any) -> np.ndarray:
+    return np.broadcast_to(a, shape)
+
+
+def _index(a: np.ndarray, key: Any) -> np.ndarray:
+    return a[key]
+
+
+def _as_strided(a: np.ndarray, size: Any, stride: Any, offset: int) -> np.ndarray:
+    root = a
+    while isinstance(root.base, np.ndarray):
+        root = root.base
+    flat = root.reshape(-1) if root.flags.c_contiguous else root
+    item = a.itemsize
+    start = np.lib.stride_tricks.as_strided(flat[offset:] if offset else flat,
+                                            shape=tuple(size),
+                                            strides=tuple(s * item for s in stride))
+    return start
+
+
+def _strides(a: np.ndarray) -> tuple[int, ...]:
+    item = a.itemsize
+    return tuple(s // item for s in a.strides)
+
+
+def _pad_constant(a: np.ndarray, pads: Any, value: Any) -> np.ndarray:
+    return np.pad(a, pads, mode="constant", constant_values=value)
+
+
+def _flip(a: np.ndarray, dims: Any) -> np.ndarray:
+    return np.ascontiguousarray(np.flip(a, dims))
+
+
+def _sigmoid(a: np.ndarray) -> np.ndarray:
+    # 1/(1+exp(-x)) without overflow warnings for large negative x
+    with np.errstate(over="ignore"):
+        return (1.0 / (1.0 + np.exp(-a))).astype(a.dtype, copy=False)
+
+
+def _rsqrt(a: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (1.0 / np.sqrt(a)).astype(a.dtype, copy=False)
+
+
+def _erf(a: np.ndarray) -> np.ndarray:
+    if _special is not None:
+        return _special.erf(a).astype(a.dtype, copy=False)
+    from math import erf
+
+    return np.vectorize(erf, otypes=[a.dtype])(a)
+
+
+def _erfc(a: np.ndarray) -> np.ndarray:
+    if _special is not None:
+        return _special.erfc(a).astype(a.dtype, copy=False)
+    from math import erfc
+
+    return np.vectorize(erfc, otypes=[a.dtype])(a)
+
+
+def _erfinv(a: np.ndarray) -> np.ndarray:
+    if _special is not None:
+        return _special.erfinv(a).astype(a.dtype, copy=False)
+    from ember_cpu import _native
+
+    return _native.erfinv(np.ascontiguousarray(a, dtype=np.float64)).astype(a.dtype)
+
+
+def _quiet(fn: Any) -> Any:
+    def run(*args: Any) -> Any:
+        with np.errstate(all="ignore"):
+            return fn(*args)
+
+    run.__name__ = getattr(fn, "__name__", "kernel")
+    return run
+
+
+def _sign(a: np.ndarray) -> np.ndarray:
+    if a.dtype == np.bool_:
+        return a.copy()
+    return np.sign(a)
+
+
+def _round(a: np.ndarray) -> np.ndarray:
+    if a.dtype.kind in "biu":
+        return a.copy()
+    return np.round(a)
+
+
+def _div(a: Any, b: Any) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.true_divide(a, b)
+
+
+def _floor_divide(a: Any, b: Any) -> np.ndarray:
+    if _is_int(a) and _is_zero(b):
+        raise ZeroDivisionError("ZeroDivisionError")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.floor_divide(a, b)
+
+
+def _remainder(a: Any, b: Any) -> np.ndarray:
+    if _is_int(a) and _is_zero(b):
+        raise RuntimeError("ZeroDivisionError")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.remainder(a, b)
+
+
+def _fmod(a: Any, b: Any) -> np.ndarray:
+    if _is_int(a) and _is_zero(b):
+        raise RuntimeError("ZeroDivisionError")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.fmod(a, b)
+
+
+def _is_int(a: Any) -> bool:
+    return getattr(a, "dtype", np.dtype(np.float64)).kind in "iu"
+
+
+def _is_zero(b: Any) -> bool:
+    return bool(np.any(np.asarray(b) == 0))
+
+
+def _pow(a: Any, b: Any) -> np.ndarray:
+    if _is_int(a) and np.any(np.asarray(b) < 0):
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
+    with np.errstate(all="ignore"):
+        return np.power(a, b)
+
+
+def _sum(a: np.ndarray, dims: Any, keepdim: bool) -> np.ndarray:
+    return np.sum(a, axis=dims, keepdims=keepdim, dtype=a.dtype)
+
+
+def _prod(a: np.ndarray, dims: Any, keepdim: bool) -> np.ndarray:
+    return np.prod(a, axis=dims, keepdims=keepdim, dtype=a.dtype)
+
+
+def _amax(a: np.ndarray, dims: Any, keepdim: bool) -> np.ndarray:
+    return np.amax(a, axis=dims, keepdims=keepdim)
+
+
+def _amin(a: np.ndarray, dims: Any, keepdim: bool) -> np.ndarray:
+    return np.amin(a, axis=dims, keepdims=keepdim)
+
+
+def _nan_first_arg(fn: Any, a: np.ndarray, dim: int, keepdim: bool) -> np.ndarray:
+    if a.dtype.kind == "f":
+        nan = np.isnan(a)
+        if nan.any():
+            idx = np.argmax(nan, axis=dim, keepdims=keepdim)
+            has = np.any(nan, axis=dim, keepdims=keepdim)
+            return np.where(has, idx, fn(a, axis=dim, keepdims=keepdim)).astype(np.int64)
+    return fn(a, axis=dim, keepdims=keepdim).astype(np.int64, copy=False)
+
+
+def _argmax(a: np.ndarray, dim: int, keepdim: bool) -> np.ndarray:
+    return _nan_first_arg(np.argmax, a, dim, keepdim)
+
+
+def _argmin(a: np.ndarray, dim: int, keepdim: bool) -> np.ndarray:
+    return _nan_first_arg(np.argmin, a, dim, keepdim)
+
+
+def _cumsum(a: np.ndarray, dim: int) -> np.ndarray:
+    return np.cumsum(a, axis=dim, dtype=a.dtype)
+
+
+def _cumprod(a: np.ndarray, dim: int) -> np.ndarray:
+    return np.cumprod(a, axis=dim, dtype=a.dtype)
+
+
+def _any(a: np.ndarray, dims: Any, keepdim: bool) -> np.ndarray:
+    return np.any(a, axis=dims, keepdims=keepdim)
+
+
+def _all(a: np.ndarray, dims: Any, keepdim: bool) -> np.ndarray:
+    return np.all(a, axis=dims, keepdims=keepdim)
+
+
+def _gather(a: np.ndarray, dim: int, index: np.ndarray) -> np.ndarray:
+    if a.ndim == 0:
+        return np.broadcast_to(a, index.shape).copy()
+    if index.shape[:dim] + index.shape[dim + 1:] != a.shape[:dim] + a.shape[dim + 1:]:
+        sl = tuple(slice(0, s) if i != dim else slice(None) for i, s in enumerate(index.shape))
+        a = a[sl]
+    return np.take_along_axis(a, index, axis=dim)
+
+
+def _scatter_index(a: np.ndarray, dim: int, index: np.ndarray) -> tuple[Any, ...]:
+    grids = np.indices(index.shape, sparse=True)
+    key = list(grids)
+    key[dim] = index
+    return tuple(key)
+
+
+def _scatter(a: np.ndarray, dim: int, index: np.ndarray, src: np.ndarray) -> np.ndarray:
+    out = a.copy()
+    if index.size == 0:
+        return out
+    key = _scatter_index(a, dim, index)
+    sl = tuple(slice(0, s) for s in index.shape)
+    out[key] = src[sl]
+    return out
+
+
+def _scatter_add(a: np.ndarray, dim: int, index: np.ndarray, src: np.ndarray) -> np.ndarray:
+    out = a.copy()
+    if index.size == 0:
+        return out
+    key = _scatter_index(a, dim, index)
+    sl = tuple(slice(0, s) for s in index.shape)
+    np.add.at(out, key, src[sl])
+    return out
+
+
+def _index_select(a: np.ndarray, dim: int, index: np.ndarray) -> np.ndarray:
+    return np.take(a, index, axis=dim)
+
+
+def _index_put(a: np.ndarray, key: Any, values: Any, accumulate: bool) -> None:
+    if accumulate:
+        np.add.at(a, key, values)
+    else:
+        a[key] = values
+
+
+def _masked_fill(a: np.ndarray, mask: np.ndarray, value: Any) -> np.ndarray:
+    shape = np.broadcast_shapes(a.shape, mask.shape)
+    if shape != a.shape:
+        raise ValueError("mask does not broadcast to the input shape")
+    return np.where(mask, np.asarray(value).astype(a.dtype), a)
+
+
+def _nonzero(a: np.ndarray) -> np.ndarray:
+    return np.argwhere(a).astype(np.int64)
+
+
+def _sort(a: np.ndarray, dim: int, descending: bool, stable: bool) -> tuple[Any, Any]:
+    if descending:
+        if a.dtype.kind == "f":
+            # sort descending with NaN first (largest), stable among equal keys
+            key = np.where(np.isnan(a), -np.inf, -a.astype(np.float64))
+            nan = np.isnan(a)
+            order = np.lexsort((key, ~nan), axis=dim) if a.ndim == 1 else np.argsort(
+                np.where(nan, -np.inf, -a.astype(np.float64)), axis=dim, kind="stable")
+            idx = order if a.ndim == 1 else order
+        elif a.dtype == np.bool_:
+            idx = np.argsort(~a, axis=dim, kind="stable")
+        else:
+            idx = np.argsort(-a.astype(np.int64) if a.dtype.kind == "u" else
+                             np.negative(a.astype(np.int64)), axis=dim, kind="stable")
+    else:
+        idx = np.argsort(a, axis=dim, kind="stable")
+    idx = idx.astype(np.int64)
+    return np.take_along_axis(a, idx, axis=dim), idx
+
+
+def _topk(a: np.ndarray, k: int, dim: int, largest: bool, sorted_: bool) -> tuple[Any, Any]:
+    vals, idx = _sort(a, dim, largest, True)
+    sl = [slice(None)] * a.ndim
+    sl[dim] = slice(0, k)
+    return np.ascontiguousarray(vals[tuple(sl)]), np.ascontiguousarray(idx[tuple(sl)])
+
+
+def _matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.matmul(a, b)
+
+
+def _add_into(dst: np.ndarray, src: np.ndarray) -> None:
+    np.add(dst, src, out=dst, casting="unsafe")
+
+
+def _logical(fn: Any) -> Any:
+    def run(a: Any, b: Any) -> np.ndarray:
+        return fn(a, b)
+
+    return run
+
+
+KERNELS: dict[str, Any] = {
+    "empty": _empty, "full": _full, "arange": _arange, "from_numpy": _from_numpy,
+    "to_numpy": _to_numpy, "item": _item, "cast": _cast, "copy": _copy,
+    "copy_into": _copy_into, "is_owner": _is_owner,
+    "uniform": _uniform, "normal": _normal, "bernoulli": _bernoulli, "randint": _randint,
+    "reshape": _reshape, "permute": _permute, "expand": _expand, "index": _index,
+    "as_strided": _as_strided, "strides": _strides,
+    "cat": lambda arrays, dim: np.concatenate(arrays, axis=dim),
+    "stack": lambda arrays, dim: np.stack(arrays, axis=dim),
+    "pad_constant": _pad_constant, "flip": _flip,
+    "neg": np.negative, "abs": np.abs, "sign": _sign, "reciprocal": _quiet(np.reciprocal),
+    "sqrt": _quiet(np.sqrt), "rsqrt": _rsqrt, "exp": _quiet(np.exp),
+    "expm1": _quiet(np.expm1), "log": _quiet(np.log), "log1p": _quiet(np.log1p),
+    "sin": np.sin, "cos": np.cos, "tan": np.tan, "tanh": np.tanh, "sigmoid": _sigmoid,
+    "erf": _erf, "erfc": _erfc, "erfinv": _erfinv, "floor": np.floor, "ceil": np.ceil,
+    "round": _round, "trunc": np.trunc, "isnan": np.isnan, "isinf": np.isinf,
+    "logical_not": np.logical_not, "bitwise_not": np.invert,
+    "asin": _quiet(np.arcsin), "acos": _quiet(np.arccos), "atan": np.arctan,
+    "sinh": _quiet(np.sinh), "cosh": _quiet(np.cosh), "asinh": np.arcsinh,
+    "acosh": _quiet(np.arccosh), "atanh": _quiet(np.arctanh), "exp2": _quiet(np.exp2),
+    "log2": _quiet(np.log2), "log10": _quiet(np.log10),
+    "add": np.add, "sub": np.subtract, "mul": np.multiply, "div": _div,
+    "floor_divide": _floor_divide, "remainder": _remainder, "fmod": _fmod, "pow": _pow,
+    "maximum": np.maximum, "minimum": np.minimum, "fmax": np.fmax, "fmin": np.fmin,
+    "atan2": np.arctan2, "eq": np.equal, "ne": np.not_equal, "lt": np.less,
+    "le": np.less_equal, "gt": np.greater, "ge": np.greater_equal,
+    "logical_and": np.logical_and, "logical_or": np.logical_or,
+    "logical_xor": np.logical_xor, "bitwise_and": np.bitwise_and,
+    "bitwise_or": np.bitwise_or, "bitwise_xor": np.bitwise_xor,
+    "where": np.where,
+    "sum": _sum, "prod": _prod, "amax": _amax, "amin": _amin, "argmax": _argmax,
+    "argmin": _argmin, "cumsum": _cumsum, "cumprod": _cumprod, "any": _any, "all": _all,
+    "gather": _gather, "scatter": _scatter, "scatter_add": _scatter_add,
+    "index_select": _index_select, "index_put": _index_put, "masked_fill": _masked_fill,
+    "nonzero": _nonzero, "sort": _sort, "topk": _topk, "matmul": _matmul,
+    "add_into": _add_into,
+}
