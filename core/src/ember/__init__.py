@@ -78,4 +78,4 @@ from . import cuda, nn, optim, utils  # noqa: E402
 def __getattr__(name: str) -> Any:
     from .plugins.namespace import lazy_getattr
 
-    return lazy_getattr(__import__(__name__), "", name)
+    return lazy_getattr(__name__, "", name)

@@ -20,7 +20,7 @@ __all__ = ["Parameter", "UninitializedParameter", "UninitializedBuffer", "Buffer
 def __getattr__(name: str) -> Any:
     from ..plugins.namespace import lazy_getattr
 
-    return lazy_getattr(__import__(__name__, fromlist=["_"]), "nn", name)
+    return lazy_getattr(__name__, "nn", name)
 
 
 def __dir__() -> list[str]:

@@ -13,7 +13,7 @@ from typing import Any
 def __getattr__(name: str) -> Any:
     from ..plugins.namespace import lazy_getattr
 
-    return lazy_getattr(__import__(__name__, fromlist=["_"]), "nn.functional", name)
+    return lazy_getattr(__name__, "nn.functional", name)
 
 
 def __dir__() -> list[str]:

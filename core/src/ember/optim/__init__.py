@@ -11,7 +11,7 @@ from typing import Any
 def __getattr__(name: str) -> Any:
     from ..plugins.namespace import lazy_getattr
 
-    return lazy_getattr(__import__(__name__, fromlist=["_"]), "optim", name)
+    return lazy_getattr(__name__, "optim", name)
 
 
 def __dir__() -> list[str]:

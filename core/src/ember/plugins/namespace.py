@@ -40,10 +40,16 @@ def _missing(dotted: str) -> AttributeError:
                               f"pip install {dist}")
 
 
-def lazy_getattr(module: ModuleType, prefix: str, name: str) -> Any:
-    """Resolve ``name`` in the skeleton module ``module`` (public path ``prefix``)."""
+def lazy_getattr(module: ModuleType | str, prefix: str, name: str) -> Any:
+    """Resolve ``name`` in the skeleton module ``module`` (public path ``prefix``).
+
+    ``module`` is the module object or its name in :data:`sys.modules`; the resolved
+    object is cached on it, so the lookup runs once per name.
+    """
     if name.startswith("__"):
         raise AttributeError(name)
+    if isinstance(module, str):
+        module = sys.modules[module]
     dotted = f"{prefix}.{name}" if prefix else name
     manager.load()
     if dotted in manager.namespace:
