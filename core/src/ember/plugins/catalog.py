@@ -6,6 +6,8 @@ Built from the API contract; plugins that are installed register the same names 
 
 from __future__ import annotations
 
+__all__ = ["CATALOG", "FAMILY_PREFIXES", "provider"]
+
 CATALOG: dict[str, str] = {
     "nn.Parameter": "ember-core",
     "nn.UninitializedParameter": "ember-core",
@@ -231,6 +233,75 @@ CATALOG.update({
     "nn.utils.stateless": "ember-utils",
     "nn.utils.rnn": "ember-utils",
     "nn.parallel": "ember-distributed",
+    "distributed": "ember-distributed",
     "utils.data": "ember-data",
     "optim.lr_scheduler": "ember-optim",
 })
+
+# The functional forms in ``ember.nn.functional``, by the family that owns each.
+_FUNCTIONAL: dict[str, str] = {
+    "ember-conv": """
+        conv1d conv2d conv3d conv_transpose1d conv_transpose2d conv_transpose3d conv_tbc
+        unfold fold avg_pool1d avg_pool2d avg_pool3d max_pool1d max_pool2d max_pool3d
+        max_pool1d_with_indices max_pool2d_with_indices max_pool3d_with_indices
+        max_unpool1d max_unpool2d max_unpool3d lp_pool1d lp_pool2d lp_pool3d
+        adaptive_avg_pool1d adaptive_avg_pool2d adaptive_avg_pool3d adaptive_max_pool1d
+        adaptive_max_pool2d adaptive_max_pool3d adaptive_max_pool1d_with_indices
+        adaptive_max_pool2d_with_indices adaptive_max_pool3d_with_indices
+        fractional_max_pool2d fractional_max_pool3d fractional_max_pool2d_with_indices
+        fractional_max_pool3d_with_indices pad pixel_shuffle pixel_unshuffle interpolate
+        upsample upsample_nearest upsample_bilinear grid_sample affine_grid channel_shuffle
+        native_channel_shuffle
+    """,
+    "ember-layers": """
+        linear bilinear threshold threshold_ relu relu_ relu6 hardtanh hardtanh_ hardswish
+        elu elu_ selu selu_ celu celu_ leaky_relu leaky_relu_ prelu rrelu rrelu_ glu gelu
+        logsigmoid hardshrink tanhshrink softsign softplus softmin softmax softshrink
+        gumbel_softmax log_softmax tanh sigmoid hardsigmoid silu mish batch_norm group_norm
+        instance_norm layer_norm rms_norm local_response_norm normalize dropout
+        alpha_dropout feature_alpha_dropout dropout1d dropout2d dropout3d embedding
+        embedding_bag one_hot pairwise_distance cosine_similarity pdist
+    """,
+    "ember-losses": """
+        binary_cross_entropy binary_cross_entropy_with_logits poisson_nll_loss
+        cosine_embedding_loss cross_entropy ctc_loss gaussian_nll_loss hinge_embedding_loss
+        kl_div l1_loss mse_loss margin_ranking_loss multilabel_margin_loss
+        multilabel_soft_margin_loss multi_margin_loss nll_loss huber_loss smooth_l1_loss
+        soft_margin_loss triplet_margin_loss triplet_margin_with_distance_loss
+    """,
+    "ember-transformer": "scaled_dot_product_attention multi_head_attention_forward",
+}
+for _dist, _names in _FUNCTIONAL.items():
+    for _name in _names.split():
+        CATALOG.setdefault(f"nn.functional.{_name}", _dist)
+
+#: Whole sub-namespaces owned by one distribution: any name below the prefix that the
+#: catalog does not list explicitly (``optim.SGD``, ``utils.data.DataLoader``).
+FAMILY_PREFIXES: dict[str, str] = {
+    "optim": "ember-optim",
+    "utils.data": "ember-data",
+    "distributed": "ember-distributed",
+    "nn.utils.prune": "ember-utils",
+    "nn.utils.parametrize": "ember-utils",
+    "nn.utils.parametrizations": "ember-utils",
+    "nn.utils.stateless": "ember-utils",
+    "nn.utils.rnn": "ember-utils",
+    "nn.parallel": "ember-distributed",
+}
+
+
+def provider(dotted: str) -> str | None:
+    """The first-party distribution that provides ``ember.<dotted>``, if ember knows one.
+
+    An exact catalog entry wins; otherwise the longest family prefix of ``dotted``
+    decides (``"optim.Adam"`` -> ``"ember-optim"``); otherwise ``None``.
+    """
+    dist = CATALOG.get(dotted)
+    if dist is not None:
+        return dist
+    parts = dotted.split(".")
+    for cut in range(len(parts) - 1, 0, -1):
+        dist = FAMILY_PREFIXES.get(".".join(parts[:cut]))
+        if dist is not None:
+            return dist
+    return None

@@ -13,29 +13,56 @@ import importlib
 import importlib.abc
 import importlib.machinery
 import sys
+from importlib import metadata
 from types import ModuleType
 from typing import Any
 
-from .catalog import CATALOG
+from .catalog import provider
 from .manager import manager
 
-__all__ = ["MissingPluginError", "lazy_getattr", "install_finder"]
+__all__ = ["MissingPluginError", "lazy_getattr", "install_finder", "missing_name_error",
+           "provided_names"]
 
 
 class MissingPluginError(AttributeError):
     """A public name whose providing distribution is not installed or failed to load."""
 
 
-def _missing(dotted: str) -> AttributeError:
-    dist = CATALOG.get(dotted)
-    if dist is None:
-        return AttributeError(f"module 'ember.{dotted.rpartition('.')[0] or dotted}' has no "
-                              f"attribute '{dotted.rpartition('.')[2]}'")
+def _installed(dist: str) -> bool:
+    try:
+        metadata.distribution(dist)
+    except metadata.PackageNotFoundError:
+        return False
+    return True
+
+
+def missing_name_error(dotted: str) -> AttributeError:
+    """The error for public name ``ember.<dotted>`` that no loaded plugin provides.
+
+    It says which distribution provides the name and why that one is not serving it: not
+    installed (with the ``pip install`` line), failed to load, skipped for its plugin API,
+    or left out by the ``EMBER_*`` plugin settings. Unknown names get Python's usual
+    :class:`AttributeError` message.
+    """
+    parent, _, attr = dotted.rpartition(".")
+    plain = AttributeError(f"module 'ember{'.' + parent if parent else ''}' has no attribute "
+                           f"'{attr}'")
+    dist = provider(dotted)
+    if dist is None or dist == "ember-core" or manager.is_loaded(dist):
+        return plain
     failure = manager.failure_for(dist)
     if failure is not None:
         return MissingPluginError(f"ember.{dotted} is provided by {dist}, which failed to load "
                                   f"({failure.error}); run `python -m ember info` for the "
                                   "traceback")
+    skipped = manager.skipped_for(dist)
+    if skipped is not None:
+        return MissingPluginError(f"ember.{dotted} is provided by {dist}, which was not "
+                                  f"loaded: {skipped.reason}")
+    if _installed(dist):
+        return MissingPluginError(f"ember.{dotted} is provided by {dist}, which is installed "
+                                  "but was not loaded (see EMBER_PLUGINS, "
+                                  "EMBER_DISABLE_PLUGINS and EMBER_PLUGIN_AUTOLOAD)")
     return MissingPluginError(f"ember.{dotted} is provided by {dist}, which is not installed: "
                               f"pip install {dist}")
 
@@ -56,7 +83,7 @@ def lazy_getattr(module: ModuleType | str, prefix: str, name: str) -> Any:
         value = manager.resolve(dotted)
         setattr(module, name, value)
         return value
-    raise _missing(dotted)
+    raise missing_name_error(dotted)
 
 
 def provided_names(prefix: str) -> list[str]:
@@ -93,7 +120,12 @@ class _PluginModuleFinder(importlib.abc.MetaPathFinder):
         dotted = fullname[len("ember."):]
         manager.load()
         entry = manager.namespace.get(dotted)
-        if entry is None or ":" in entry[0]:
+        if entry is None:
+            error = missing_name_error(dotted)
+            if isinstance(error, MissingPluginError):
+                raise ModuleNotFoundError(str(error), name=fullname)
+            return None
+        if ":" in entry[0]:
             return None
         return importlib.machinery.ModuleSpec(fullname, _AliasLoader(entry[0]))
 
