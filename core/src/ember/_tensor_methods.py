@@ -19,7 +19,7 @@ _METHODS = [
     "maximum", "minimum", "fmax", "fmin", "atan2", "arctan2", "fmod", "remainder",
     "floor_divide", "eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less",
     "less_equal", "not_equal", "logical_and", "logical_or", "logical_xor", "bitwise_and",
-    "bitwise_or", "bitwise_xor", "where", "square", "frac", "clamp", "clip", "clamp_min",
+    "bitwise_or", "bitwise_xor", "square", "frac", "clamp", "clip", "clamp_min",
     "clamp_max", "lerp", "addcmul", "addcdiv", "hypot", "logaddexp", "logaddexp2", "xlogy",
     "logit", "isfinite", "isposinf", "isneginf", "nan_to_num", "round", "float_power", "relu",
     "sgn", "signbit", "copysign", "deg2rad", "rad2deg", "absolute", "negative", "arcsin",
@@ -70,6 +70,11 @@ def _bind() -> None:
     def var_mean(self: Tensor, *a: Any, **k: Any) -> Any:
         return reduction.var_mean(self, *a, **k)
 
+    def where(self: Tensor, condition: Tensor, y: Any) -> Tensor:
+        """``self`` where ``condition`` is true, else ``y``."""
+        return pointwise.where(condition, self, y)
+
+    Tensor.where = where  # type: ignore[attr-defined]
     Tensor.__getitem__ = indexing.getitem  # type: ignore[method-assign,assignment]
     Tensor.__setitem__ = indexing.setitem  # type: ignore[method-assign,assignment]
 

@@ -83,6 +83,17 @@ _NEEDS_OUT = {"reciprocal", "sqrt", "rsqrt", "exp", "exp2", "expm1", "tan", "tan
 _NEEDS_NOTHING = {"neg", "sign", "floor", "ceil", "trunc", "round"}
 
 
+_NO_BOOL = {"neg", "abs", "floor", "ceil", "round", "trunc"}
+
+
+def _bool_unary_error(name: str) -> None:
+    if name == "neg":
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If "
+                           "you are trying to invert a mask, use the `~` or `logical_not()` "
+                           "operator instead.")
+    raise NotImplementedError(f"\"{name}\" not implemented for 'Bool'")
+
+
 def _make_unary(name: str, promote: bool, formula: Callable[..., Tensor] | None
                 ) -> Callable[[Tensor], Tensor]:
     node_name = name.capitalize() + "Backward0"
@@ -96,9 +107,13 @@ def _make_unary(name: str, promote: bool, formula: Callable[..., Tensor] | None
                             f"{type(input).__name__}")
         data = input._data
         k = input._k
-        if promote and data.dtype.kind in "biu":
-            data = k.cast(data, dt.DEFAULTS.float.np)
-        if name == "bitwise_not" and data.dtype.kind == "f":
+        kind = data.dtype.kind
+        if kind != "f":
+            if promote:
+                data = k.cast(data, dt.DEFAULTS.float.np)
+            elif kind == "b" and name in _NO_BOOL:
+                _bool_unary_error(name)
+        elif name == "bitwise_not":
             raise RuntimeError(f"\"bitwise_not_cpu\" not implemented for "
                                f"'{_FROM_NP[data.dtype].name.capitalize()}'")
         out = wrap(getattr(k, name)(data), input._device, k)
@@ -170,6 +185,22 @@ def _fit(g: Tensor, shape: tuple[int, ...], d: Any) -> Tensor:
     return g
 
 
+_BOOL_DT = dt.bool
+
+
+def _is_bool(v: Any) -> bool:
+    return type(v) is bool or (isinstance(v, Tensor) and v._data.dtype.kind == "b")
+
+
+def _bool_sub_error(a: Any, b: Any) -> None:
+    if _is_bool(a) and _is_bool(b) and isinstance(a, Tensor) and isinstance(b, Tensor):
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
+                           "supported. Use the `^` or `logical_xor()` operator instead.")
+    raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                       "If you are trying to invert a mask, use the `~` or `logical_not()` "
+                       "operator instead.")
+
+
 def _binary_arith(name: str, kname: str, backward: Callable[..., Any], save_values: bool
                   ) -> Callable[..., Tensor]:
     node_name = name.capitalize() + "Backward0"
@@ -177,6 +208,8 @@ def _binary_arith(name: str, kname: str, backward: Callable[..., Any], save_valu
     def op(input: Any, other: Any, *, alpha: Any = 1, out: Tensor | None = None) -> Tensor:  # noqa: A002
         x, y, rt, ref = common(input, other)
         k = ref._k
+        if kname == "sub" and (_is_bool(input) or _is_bool(other)):
+            _bool_sub_error(input, other)
         if alpha != 1:
             if rt.category < 2 and isinstance(alpha, float):
                 raise RuntimeError(f"For integral input tensors, argument alpha must not be a "
@@ -258,7 +291,18 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None,  # noqa: A0
     if rounding_mode is None:
         return _div_true(input, other, out=out)
     if rounding_mode == "floor":
-        res = floor_divide(input, other)
+        with_grad = GRAD.enabled
+        GRAD.enabled = False
+        try:
+            res = floor_divide(input, other)
+        finally:
+            GRAD.enabled = with_grad
+        ta = input if isinstance(input, Tensor) and input._rg else None
+        tb = other if isinstance(other, Tensor) and other._rg else None
+        if with_grad and (ta is not None or tb is not None):
+            record("DivBackward2", _bw_div_rounded, (ta, tb), res,
+                   attrs=(tuple(ta.shape) if ta is not None else None,
+                          tuple(tb.shape) if tb is not None else None))
     elif rounding_mode == "trunc":
         x, y, rt, ref = common(input, other)
         if rt.category == 2:
@@ -273,6 +317,13 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None,  # noqa: A0
     return _into_out(out, res) if out is not None else res
 
 
+def _bw_div_rounded(node: Any, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
+    sa, sb = node.attrs
+    zero = g * 0
+    return (sum_to(zero, sa) if sa is not None else None,
+            sum_to(zero, sb) if sb is not None else None)
+
+
 true_divide = divide = div
 multiply = mul
 subtract = sub
@@ -281,6 +332,10 @@ subtract = sub
 def rsub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:  # noqa: A002
     """``other - alpha * input``."""
     return sub(other, input, alpha=alpha)
+
+
+_NO_BOOL_BINARY = {"pow": "pow", "remainder": "remainder_cpu", "fmod": "fmod_cpu",
+                   "floor_divide": "div_floor_cpu"}
 
 
 # Binary ops without a closed-form backward here are defined by their own formulas.
@@ -298,6 +353,9 @@ def _binary_simple(name: str, kname: str, backward: Callable[..., Any] | None,
         if int_only and rt.category == 2:
             raise RuntimeError(f"\"{name}_cpu\" not implemented for "
                                f"'{rt.name.capitalize()}'")
+        if rt is _BOOL_DT and kname in _NO_BOOL_BINARY:
+            raise NotImplementedError(f"\"{_NO_BOOL_BINARY[kname]}\" not implemented for "
+                                      "'Bool'")
         try:
             r = getattr(k, kname)(x, y)
         except ValueError as exc:
@@ -338,10 +396,10 @@ def _bw_pow(node: Any, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
     a, b, out = node.saved
 
     def ga() -> Tensor:
-        return where(b == 0, g * 0, g * b * a.pow(b - 1))
+        return where(b == 0, 0.0, g * b * a.pow(b - 1))
 
     def gb() -> Tensor:
-        return g * out * a.log().masked_fill((a == 0) & (b >= 0), 0)
+        return g * out * where((a == 0) & (b >= 0), 0.0, a.log())
 
     return _grads(node, ga, gb)
 
@@ -349,11 +407,11 @@ def _bw_pow(node: Any, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
 def _bw_maxmin(sign: int) -> Callable[..., Any]:
     def backward(node: Any, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
         a, b, _ = node.saved
-        win_a = (a > b) if sign > 0 else (a < b)
-        half = g * 0.5
-        ga_full = where(a == b, half, g * win_a)
-        gb_full = where(a == b, half, g * win_a.logical_not())
-        return _grads(node, lambda: ga_full, lambda: gb_full)
+        shared = where(a == b, g * 0.5, g)
+        lose_a = (a < b) if sign > 0 else (a > b)
+        lose_b = (a > b) if sign > 0 else (a < b)
+        return _grads(node, lambda: where(lose_a, 0.0, shared),
+                      lambda: where(lose_b, 0.0, shared))
 
     return backward
 
@@ -392,7 +450,11 @@ atan2 = _binary_simple("atan2", "atan2", _bw_atan2, float_only=True)
 arctan2 = atan2
 fmod = _binary_simple("fmod", "fmod", _bw_fmod)
 remainder = _binary_simple("remainder", "remainder", _bw_remainder)
-floor_divide = _binary_simple("floor_divide", "floor_divide", None)
+def _bw_floor_divide(node: Any, g: Tensor) -> None:
+    raise RuntimeError("derivative for floor_divide is not implemented")
+
+
+floor_divide = _binary_simple("floor_divide", "floor_divide", _bw_floor_divide)
 eq = _binary_simple("eq", "eq", None)
 ne = _binary_simple("ne", "ne", None)
 lt = _binary_simple("lt", "lt", None)
@@ -658,9 +720,32 @@ def float_power(input: Any, exponent: Any) -> Tensor:  # noqa: A002
     return pow(a, b)
 
 
+def _bw_relu(node: Any, g: Tensor) -> Tensor:
+    (out,) = node.saved
+    return where(out > 0, g, 0.0)
+
+
 def relu(input: Tensor) -> Tensor:  # noqa: A002
-    """Elementwise ``max(input, 0)``."""
-    return where(input > 0, input, 0) if input.dtype.category == 2 else maximum(input, 0)
+    """Elementwise ``max(input, 0)``; NaN stays NaN. The gradient is 0 where the result is
+    not positive.
+
+    >>> import ember
+    >>> ember.relu(ember.tensor([-1.0, 2.0]))
+    tensor([0., 2.])
+    """
+    if input.dtype.category < 2:
+        if input.dtype is dt.bool:
+            raise RuntimeError("Boolean inputs not supported for relu")
+        return maximum(input, 0)
+    with_grad = GRAD.enabled
+    GRAD.enabled = False
+    try:
+        out = where(input < 0, 0.0, input)
+    finally:
+        GRAD.enabled = with_grad
+    if with_grad and input._rg:
+        record("ReluBackward0", _bw_relu, (input,), out, save=(out,))
+    return out
 
 
 def positive(input: Tensor) -> Tensor:  # noqa: A002

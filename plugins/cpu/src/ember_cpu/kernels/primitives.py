@@ -181,7 +181,12 @@ def _quiet(fn: Any) -> Any:
 def _sign(a: np.ndarray) -> np.ndarray:
     if a.dtype == np.bool_:
         return a.copy()
-    return np.sign(a)
+    out = np.sign(a)
+    if a.dtype.kind == "f":
+        nan = np.isnan(out)
+        if nan.any():
+            out = np.where(nan, 0, out).astype(a.dtype)
+    return out
 
 
 def _round(a: np.ndarray) -> np.ndarray:
