@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from .hookspec import PLUGIN_API_VERSION, hookimpl, hookspec
-from .records import BackendSpec, CommBackendSpec, KernelRegistry, NamespaceEntry, OpRegistry
+from .records import (
+    BackendSpec,
+    CommBackendSpec,
+    KernelRegistry,
+    NamespaceEntry,
+    OpRegistry,
+    PluginConflictError,
+)
 
 __all__ = ["hookimpl", "hookspec", "PLUGIN_API_VERSION", "BackendSpec", "CommBackendSpec",
-           "KernelRegistry", "NamespaceEntry", "OpRegistry"]
+           "KernelRegistry", "NamespaceEntry", "OpRegistry", "PluginConflictError"]

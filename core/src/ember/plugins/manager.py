@@ -30,7 +30,14 @@ from typing import Any
 import pluggy
 
 from .hookspec import PLUGIN_API_VERSION, hookimpl
-from .records import BackendSpec, CommBackendSpec, KernelRegistry, NamespaceEntry, OpRegistry
+from .records import (
+    BackendSpec,
+    CommBackendSpec,
+    KernelRegistry,
+    NamespaceEntry,
+    OpRegistry,
+    PluginConflictError,
+)
 
 __all__ = ["PluginInfo", "PluginFailure", "SkippedPlugin", "PluginManager", "PluginLoadError",
            "PluginConflictError", "manager", "hookimpl", "canonical_name"]
@@ -40,10 +47,6 @@ ENTRY_POINT_GROUP = "ember.plugins"
 
 class PluginLoadError(RuntimeError):
     """A plugin failed to load while ``EMBER_STRICT_PLUGINS=1`` was set."""
-
-
-class PluginConflictError(RuntimeError):
-    """Two distributions claim the same device type, public name, op or comm engine."""
 
 
 @dataclass

@@ -6,7 +6,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["BackendSpec", "NamespaceEntry", "CommBackendSpec", "KernelRegistry", "OpRegistry"]
+__all__ = ["BackendSpec", "NamespaceEntry", "CommBackendSpec", "KernelRegistry", "OpRegistry",
+           "PluginConflictError"]
+
+
+class PluginConflictError(RuntimeError):
+    """Two distributions claim the same device type, public name, op, kernel or engine."""
 
 
 @dataclass(frozen=True)
@@ -72,8 +77,8 @@ class KernelRegistry:
         """Register ``kernel`` for op ``name`` on this device type."""
         prev = self.owners.get(name)
         if prev is not None and prev != self.current_owner:
-            raise RuntimeError(f"kernel '{name}' for device '{self.device_type}' is registered "
-                               f"by both {prev} and {self.current_owner}")
+            raise PluginConflictError(f"kernel '{name}' for device '{self.device_type}' is "
+                                      f"registered by both {prev} and {self.current_owner}")
         self.kernels[name] = kernel
         self.owners[name] = self.current_owner
 
@@ -94,6 +99,6 @@ class OpRegistry:
         """Record op ``name`` as defined by the plugin being loaded."""
         prev = self.ops.get(name)
         if prev is not None and prev[0] != self.current_owner:
-            raise RuntimeError(f"op '{name}' is declared by both {prev[0]} and "
+            raise PluginConflictError(f"op '{name}' is declared by both {prev[0]} and "
                                f"{self.current_owner}")
         self.ops[name] = (self.current_owner, summary)
