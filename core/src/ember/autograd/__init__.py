@@ -22,7 +22,32 @@ if TYPE_CHECKING:
 
 __all__ = ["backward", "grad", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode",
            "is_grad_enabled", "is_inference_mode_enabled", "detect_anomaly",
-           "set_detect_anomaly", "is_anomaly_enabled", "Node"]
+           "set_detect_anomaly", "is_anomaly_enabled", "Node", "Function", "FunctionCtx",
+           "once_differentiable", "gradcheck", "gradgradcheck", "GradcheckError", "functional",
+           "graph", "function"]
+
+# Names defined in submodules that need the Tensor class; ``ember._tensor`` imports this
+# package, so they are imported on first use (PEP 562) instead of here.
+_LAZY = {
+    "Function": "function", "FunctionCtx": "function", "BackwardCFunction": "function",
+    "once_differentiable": "function", "InplaceFunction": "function",
+    "NestedIOFunction": "function", "gradcheck": "_gradcheck",
+    "gradgradcheck": "_gradcheck", "GradcheckError": "_gradcheck",
+}
+_SUBMODULES = {"functional", "function"}
+
+
+def __getattr__(name: str) -> Any:
+    import importlib
+
+    if name in _SUBMODULES:
+        return importlib.import_module(f"{__name__}.{name}")
+    mod = _LAZY.get(name)
+    if mod is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{mod}"), name)
+    globals()[name] = value
+    return value
 
 
 def _as_list(x: Any) -> list[Any]:
@@ -139,10 +164,6 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
                           materialize_grads=materialize_grads)
     assert result is not None
     return result
-
-
-def _register_late() -> None:
-    """Import the submodules that depend on tensors (Function, functional, gradcheck)."""
 
 
 Sequence  # noqa: B018  (re-exported for type checkers)

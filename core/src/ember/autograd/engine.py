@@ -167,7 +167,7 @@ def run_backward(tensors: Sequence[Tensor], grad_tensors: Sequence[Tensor | None
             if all(g is None for g in grads):
                 grad_inputs: tuple[Any, ...] = (None,) * len(node.next_functions)
             else:
-                if node._out_meta is not None:
+                if node._out_meta is not None and node._materialize:
                     grads = [g if g is not None or m is None else _zeros_for(m)
                              for g, m in zip(grads, node._out_meta, strict=False)]
                 try:

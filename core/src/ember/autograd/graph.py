@@ -72,6 +72,10 @@ class Node:
                  "_pre_hooks", "_hooks", "_tensor_hooks", "_retain_hooks", "_out_meta",
                  "_freed", "_metadata", "_anomaly", "__weakref__")
 
+    #: Whether missing output gradients are passed to the backward as zeros (custom
+    #: Functions can turn it off with ``ctx.set_materialize_grads(False)``).
+    _materialize = True
+
     def __init__(self, name: str, fn: Callable[..., Any] | None,
                  next_functions: tuple[tuple[Node, int] | None, ...]) -> None:
         self._name = name
