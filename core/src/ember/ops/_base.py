@@ -193,6 +193,8 @@ def wrap_dims(dims: Any, ndim: int, op: str = "") -> tuple[int, ...]:
     if isinstance(dims, (int, np.integer)):
         dims = (dims,)
     out = tuple(wrap_dim(d, ndim, op) for d in dims)
+    if ndim == 0:
+        return ()
     if len(set(out)) != len(out):
         raise RuntimeError(f"{op}: dim {out} appears multiple times in the list of dims")
     return out

@@ -55,6 +55,8 @@ def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *,  # noqa: A001,
     int64 unless ``dtype`` is given."""
     if isinstance(dim, dt.dtype):
         dim, dtype = None, dim
+    elif dim is not None and not isinstance(dim, int) and len(dim) == 0:
+        dim = None
     nd = input._data.ndim
     dims = wrap_dims(dim, nd, "sum")
     data = input._data
@@ -171,13 +173,13 @@ def _bw_extreme(node: Any, g: Tensor) -> Tensor:
 def _extreme(name: str, input: Tensor, dim: Any, keepdim: bool) -> Tensor:  # noqa: A002
     dims = wrap_dims(dim, input.ndim, name)
     if input.numel() == 0:
-        for d in dims or range(input.ndim):
-            if input.shape[d] == 0:
-                raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
-        if not dims and input.numel() == 0:
+        if dim is None or dim == ():
             raise RuntimeError(f"{name}(): Expected reduction dim to be specified for "
                                "input.numel() == 0. Specify the reduction dim with the 'dim' "
                                "argument.")
+        for d in dims:
+            if input.shape[d] == 0:
+                raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
     k = input._k
     out = wrap(getattr(k, name)(input._data, dims, keepdim), input._device, k)
     if input._rg and GRAD.enabled:
@@ -258,7 +260,12 @@ def _max_min(name: str, input: Tensor, dim: Any, keepdim: bool, other: Any,  # n
                                "argument.")
         return _extreme("amax" if name == "max" else "amin", input, None, False)
     d = wrap_dim(dim, input.ndim, name)
-    x = input if input.ndim else input.reshape(1)
+    if input.ndim == 0:
+        from .shape import clone
+
+        return result(clone(input), wrap(input._k.full((), 0, dt.int64.np, input._device),
+                                         input._device, input._k))
+    x = input
     idx = _arg_extreme("argmax" if name == "max" else "argmin", x, d, True)
     k = input._k
     vals = wrap(k.gather(x._data, d, idx._data), input._device, k)
@@ -297,9 +304,11 @@ def var(input: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = Fa
         correction: Any = None) -> Tensor:
     """Variance over ``dim`` with Bessel's ``correction`` (default 1; ``unbiased=False``
     means 0)."""
-    if isinstance(unbiased, (int, tuple, list)) and not isinstance(unbiased, bool) \
-            and dim is not None:
-        pass
+    return _variance(input, dim, unbiased, keepdim, correction, "var")
+
+
+def _variance(input: Tensor, dim: Any, unbiased: Any, keepdim: bool, correction: Any,  # noqa: A002
+              op: str) -> Tensor:
     if isinstance(dim, bool) and unbiased is None:
         unbiased, dim = dim, None
     corr = 1 if correction is None else correction
@@ -313,26 +322,32 @@ def var(input: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = Fa
     diff = input - mu
     ss = sum(diff * diff, dims, keepdim)
     denom = builtins.max(n - corr, 0)
+    if n - corr <= 0:
+        import warnings
+
+        warnings.warn(f"{op}(): degrees of freedom is <= 0. Correction should be strictly less "
+                      "than the reduction factor (input numel divided by output numel).",
+                      UserWarning, stacklevel=4)
     return ss / denom if denom else ss * math.nan if n - corr <= 0 else ss / denom
 
 
 def std(input: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,  # noqa: A002
         correction: Any = None) -> Tensor:
     """Standard deviation (the square root of ``var``)."""
-    return var(input, dim, unbiased, keepdim, correction=correction).sqrt()
+    return _variance(input, dim, unbiased, keepdim, correction, "std").sqrt()
 
 
 def var_mean(input: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,  # noqa: A002
              correction: Any = None) -> tuple[Tensor, Tensor]:
     """``(var, mean)`` in one call."""
-    return (var(input, dim, unbiased, keepdim, correction=correction),
+    return (_variance(input, dim, unbiased, keepdim, correction, "var_mean"),
             mean(input, dim, keepdim))
 
 
 def std_mean(input: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,  # noqa: A002
              correction: Any = None) -> tuple[Tensor, Tensor]:
     """``(std, mean)`` in one call."""
-    return (std(input, dim, unbiased, keepdim, correction=correction),
+    return (_variance(input, dim, unbiased, keepdim, correction, "std_mean").sqrt(),
             mean(input, dim, keepdim))
 
 
@@ -399,6 +414,8 @@ def logsumexp(input: Tensor, dim: Any, keepdim: bool = False) -> Tensor:  # noqa
 
 def _bw_cumsum(node: Any, g: Tensor) -> Tensor:
     d = node.attrs
+    if g.ndim == 0:
+        return g
     from .shape import flip
 
     return flip(cumsum(flip(g, (d,)), d), (d,))
@@ -447,6 +464,8 @@ def _bw_cumprod(node: Any, g: Tensor) -> Tensor:
 def _bw_cumprod_fast(node: Any, g: Tensor) -> Tensor:
     (x, out) = node.saved
     d = node.attrs
+    if x.ndim == 0:
+        return g
     if bool((x == 0).any()):
         node._saved = node._saved[:1]
         node._versions = node._versions[:1]
