@@ -87,6 +87,8 @@ def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *,  # noqa: A002
     """Arithmetic mean over ``dim`` (all dims when None); floating dtypes only."""
     if isinstance(dim, dt.dtype):
         dim, dtype = None, dim
+    elif dim is not None and not isinstance(dim, int) and len(dim) == 0:
+        dim = None
     if dtype is None and not input.dtype.is_floating_point:
         raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a "
                            f"floating point or complex dtype. Got: "
