@@ -1,0 +1,49 @@
+"""Entry point of ember-conv: the public names it provides and the ops it defines.
+
+Imports nothing heavy; every name is imported from its family module on first use.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ember.plugins import hookimpl
+from ember.plugins.records import NamespaceEntry
+
+EMBER_PLUGIN_API = (1, 0)
+
+#: family module -> the ``ember.nn.functional`` names it defines.
+FUNCTIONAL: dict[str, tuple[str, ...]] = {
+    "conv": ("conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+             "conv_transpose3d", "conv_tbc"),
+}
+
+#: family module -> the ``ember.nn`` layer classes it defines.
+MODULES: dict[str, tuple[str, ...]] = {}
+
+#: op name -> one-line summary (for ``python -m ember info`` and the conformance kit).
+OPS: dict[str, str] = {
+    "convolution": "N-d grouped, strided, dilated cross-correlation with optional bias",
+    "conv_input_grad": "gradient of convolution wrt its input (transposed convolution)",
+    "conv_weight_grad": "gradient of convolution wrt its weight",
+}
+
+
+def namespace_entries() -> list[NamespaceEntry]:
+    """Every public name of ember-conv, as namespace records."""
+    out = [NamespaceEntry(f"nn.functional.{name}", f"ember_conv.{mod}:{name}")
+           for mod, names in FUNCTIONAL.items() for name in names]
+    out += [NamespaceEntry(f"nn.{name}", f"ember_conv.modules.{mod}:{name}")
+            for mod, names in MODULES.items() for name in names]
+    return out
+
+
+@hookimpl
+def ember_register_namespace() -> list[NamespaceEntry]:
+    return namespace_entries()
+
+
+@hookimpl
+def ember_register_ops(registry: Any) -> None:
+    for name, summary in OPS.items():
+        registry.declare(name, summary)
