@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import traceback
+import warnings
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -46,6 +47,10 @@ class detect_anomaly:
     def __init__(self, check_nan: bool = True) -> None:
         self.check_nan = check_nan
         self._prev: tuple[bool, bool] = (False, True)
+        if type(self) is detect_anomaly:
+            warnings.warn("Anomaly Detection has been enabled. This mode will increase the "
+                          "runtime and should only be enabled for debugging.", UserWarning,
+                          stacklevel=2)
 
     def __enter__(self) -> None:
         self._prev = (ANOMALY.enabled, ANOMALY.check_nan)

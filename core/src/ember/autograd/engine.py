@@ -57,7 +57,7 @@ def _check_grad(node: Node, i: int, grad: Tensor | None, meta: Any) -> None:
 
         if bool(ops.isnan(grad).any()):
             raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th "
-                               f"output.\n{describe(node)}")
+                               "output.")
 
 
 def run_backward(tensors: Sequence[Tensor], grad_tensors: Sequence[Tensor | None],
@@ -172,10 +172,13 @@ def run_backward(tensors: Sequence[Tensor], grad_tensors: Sequence[Tensor | None
                              for g, m in zip(grads, node._out_meta, strict=False)]
                 try:
                     grad_inputs = node.apply(*grads)
+                    if ANOMALY.enabled and ANOMALY.check_nan:
+                        for i, g in enumerate(grad_inputs):
+                            _check_grad(node, i, g, None)
                 except Exception as exc:
                     if ANOMALY.enabled and node._anomaly:
                         warnings.warn(f"Error detected in {node.name()}. {describe(node)}",
-                                      stacklevel=2)
+                                      UserWarning, stacklevel=2)
                     raise exc
                 if len(grad_inputs) != len(node.next_functions):
                     raise RuntimeError(
@@ -195,7 +198,6 @@ def run_backward(tensors: Sequence[Tensor], grad_tensors: Sequence[Tensor | None
                 if needed is not None and id(child) not in needed:
                     continue
                 if g is not None:
-                    _check_grad(node, i, g, None)
                     _add_to_buffer(buffers, child, e[1], g)
                 left = deps[id(child)] - 1
                 deps[id(child)] = left

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -201,7 +202,10 @@ class Function(metaclass=_FunctionMeta):
     _backward_cls: type[BackwardCFunction]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        pass
+        warnings.warn(f"{self.__class__} should not be instantiated. Methods on autograd "
+                      "functions are all static, so you should invoke them on the class "
+                      "itself. Instantiating an autograd function will raise an error in a "
+                      "future version of ember.", DeprecationWarning, stacklevel=2)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("Legacy autograd function with non-static forward method is "
@@ -344,6 +348,7 @@ def _take_dirty(ctx: BackwardCFunction, t: Tensor, i: int) -> bool:
     if t._grad_fn is None and t._rg:
         raise RuntimeError("a leaf Variable that requires grad has been used in an in-place "
                            "operation.")
+    t._vc.v += 1  # torch counts the Function's in-place write once more
     base = t._base
     if base is not None and (base._rg or base._grad_fn is not None):
         if base._grad_fn is None and base._rg:
