@@ -1,0 +1,724 @@
+"""Pointwise activations: their functional forms (``ember.nn.functional.relu`` ...).
+
+Each op is a composite of ember ops (so a primitives-only backend runs it) that a backend
+may replace with a fused kernel of the same name; the op records its own backward, written
+with ember ops beside the forward, so gradients at kinks follow torch's conventions and
+double backward works everywhere. The Modules live in :mod:`ember_layers.activation`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import ember
+from ember._tensor import Tensor
+from ember.autograd.grad_mode import GRAD
+from ember.autograd.graph import record
+
+from .._util import check_float, dtype_name, fused, inplace_apply, needs_grad, shape_str
+
+__all__ = ["threshold", "threshold_", "relu", "relu_", "relu6", "hardtanh", "hardtanh_", "elu",
+           "elu_", "selu", "selu_", "celu", "celu_", "leaky_relu", "leaky_relu_", "prelu",
+           "rrelu", "rrelu_", "gelu", "silu", "mish", "hardsigmoid", "hardswish", "hardshrink",
+           "softshrink", "tanhshrink", "softsign", "softplus", "logsigmoid", "sigmoid", "tanh",
+           "glu"]
+
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _mask(cond: Tensor, g: Tensor) -> Tensor:
+    """``g`` where ``cond`` holds, else 0."""
+    return g * cond.to(g.dtype)
+
+
+def _pointwise(x: Tensor, name: str, node: str, composite: Callable[..., Tensor],
+               backward: Callable[..., Any], args: tuple[Any, ...] = (),
+               save_out: bool = False, floating: bool = True) -> Tensor:
+    """Run pointwise op ``name`` (fused kernel or ``composite(x, *args)``) and record
+    ``backward(node, g)``, which reads ``node.saved == (x,)`` (or ``(out,)`` with
+    ``save_out``) and ``node.attrs == args``. ``floating`` ops reject integer inputs."""
+    if floating:
+        check_float(name, x)
+    out = fused(name, composite, (x,), *args)
+    if needs_grad(x):
+        record(node, backward, (x,), out, save=(out,) if save_out else (x,), attrs=args)
+    return out
+
+
+def _maybe_inplace(fn: Callable[..., Tensor], x: Tensor, inplace: bool, name: str,
+                   *args: Any) -> Tensor:
+    if inplace:
+        return inplace_apply(x, fn, name, *args)
+    return fn(x, *args)
+
+
+# -- threshold family --------------------------------------------------------------------
+
+def _threshold(x: Tensor, th: float, value: float) -> Tensor:
+    return _pointwise(x, "threshold", "ThresholdBackward0",
+                      lambda a, t, v: ember.where(a > t, a, ember.full_like(a, v)),
+                      lambda n, g: _mask(n.saved[0] > n.attrs[0], g), (th, value),
+                      floating=False)
+
+
+def threshold(input: Tensor, threshold: float, value: float,  # noqa: A002
+              inplace: bool = False) -> Tensor:
+    """Keep elements above ``threshold``; replace the others with ``value``.
+
+    ``y = x if x > threshold else value``
+
+    Args:
+        input: any shape.
+        threshold: the cut-off.
+        value: what elements at or below the cut-off become.
+        inplace: overwrite ``input``. Default: ``False``.
+
+    Returns:
+        A tensor of ``input``'s shape.
+
+    >>> import ember
+    >>> ember.nn.functional.threshold(ember.tensor([-1., 2.]), 0.5, 9.)
+    tensor([9., 2.])
+    """
+    return _maybe_inplace(_threshold, input, inplace, "threshold_", threshold, value)
+
+
+def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:  # noqa: A002
+    """In-place :func:`threshold`."""
+    return inplace_apply(input, _threshold, "threshold_", threshold, value)
+
+
+def _relu(x: Tensor) -> Tensor:
+    return _pointwise(x, "relu", "ReluBackward0", lambda a: a.clamp_min(0),
+                      lambda n, g: _mask(n.saved[0] > 0, g), save_out=True, floating=False)
+
+
+def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+    """Rectified linear unit: ``y = max(x, 0)``.
+
+    Args:
+        input: any shape.
+        inplace: overwrite ``input``. Default: ``False``.
+
+    Returns:
+        A tensor of ``input``'s shape.
+
+    >>> import ember
+    >>> ember.nn.functional.relu(ember.tensor([-1., 2.]))
+    tensor([0., 2.])
+    """
+    return _maybe_inplace(_relu, input, inplace, "relu_")
+
+
+def relu_(input: Tensor) -> Tensor:  # noqa: A002
+    """In-place :func:`relu`."""
+    return inplace_apply(input, _relu, "relu_")
+
+
+def _hardtanh(x: Tensor, lo: float, hi: float) -> Tensor:
+    return _pointwise(x, "hardtanh", "HardtanhBackward0", lambda a, mn, mx: a.clamp(mn, mx).to(a.dtype),
+                      lambda n, g: _mask((n.saved[0] > n.attrs[0]) & (n.saved[0] < n.attrs[1]),
+                                         g), (lo, hi), floating=False)
+
+
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,  # noqa: A002
+             inplace: bool = False) -> Tensor:
+    """Clip to ``[min_val, max_val]``: ``y = min(max(x, min_val), max_val)``.
+
+    Args:
+        input: any shape.
+        min_val: lower bound. Default: -1.
+        max_val: upper bound. Default: 1.
+        inplace: overwrite ``input``. Default: ``False``.
+
+    Returns:
+        A tensor of ``input``'s shape.
+
+    >>> import ember
+    >>> ember.nn.functional.hardtanh(ember.tensor([-3., 0.5, 3.]))
+    tensor([-1.0000,  0.5000,  1.0000])
+    """
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    return _maybe_inplace(_hardtanh, input, inplace, "hardtanh_", min_val, max_val)
+
+
+def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:  # noqa: A002
+    """In-place :func:`hardtanh`."""
+    return hardtanh(input, min_val, max_val, inplace=True)
+
+
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+    """ReLU capped at 6: ``y = min(max(x, 0), 6)``.
+
+    Args:
+        input: any shape.
+        inplace: overwrite ``input``. Default: ``False``.
+
+    Returns:
+        A tensor of ``input``'s shape.
+
+    >>> import ember
+    >>> ember.nn.functional.relu6(ember.tensor([-1., 3., 9.]))
+    tensor([0., 3., 6.])
+    """
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+# -- exponential linear units --------------------------------------------------------------
+
+def _elu_composite(a: Tensor, alpha: float, scale: float, in_scale: float) -> Tensor:
+    neg = (a * in_scale).expm1() * (alpha * scale)
+    return ember.where(a > 0, a * scale, neg)
+
+
+def _bw_elu(n: Any, g: Tensor) -> Tensor:
+    (x,) = n.saved
+    alpha, scale, in_scale = n.attrs
+    neg = g * (x * in_scale).exp() * (alpha * scale * in_scale)
+    return ember.where(x > 0, g * scale, neg)
+
+
+def _elu(x: Tensor, alpha: float, scale: float = 1.0, in_scale: float = 1.0) -> Tensor:
+    return _pointwise(x, "elu", "EluBackward0", _elu_composite, _bw_elu,
+                      (alpha, scale, in_scale))
+
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
+    """Exponential linear unit: ``y = x if x > 0 else alpha * (exp(x) - 1)``.
+
+    Args:
+        input: any shape.
+        alpha: the value negative inputs saturate to (as ``-alpha``). Default: 1.
+        inplace: overwrite ``input``. Default: ``False``.
+
+    Returns:
+        A tensor of ``input``'s shape.
+
+    >>> import ember
+    >>> ember.nn.functional.elu(ember.tensor([0., 1.]))
+    tensor([0., 1.])
+    """
+    return _maybe_inplace(_elu, input, inplace, "elu_", alpha)
+
+
+def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:  # noqa: A002
+    """In-place :func:`elu`."""
+    return elu(input, alpha, inplace=True)
+
+
+def selu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+    """Scaled ELU with the self-normalizing constants of Klambauer et al. (2017).
+
+    ``y = scale * (x if x > 0 else alpha * (exp(x) - 1))`` with ``alpha ~ 1.6733`` and
+    ``scale ~ 1.0507`` (https://arxiv.org/abs/1706.02515).
+
+    Args:
+        input: any shape.
+        inplace: overwrite ``input``. Default: ``False``.
+
+    Returns:
+        A tensor of ``input``'s shape.
+
+    >>> import ember
+    >>> ember.nn.functional.selu(ember.tensor([0.]))
+    tensor([0.])
+    """
+    return _maybe_inplace(_elu, input, inplace, "selu_", SELU_ALPHA, SELU_SCALE)
+
+
+def selu_(input: Tensor) -> Tensor:  # noqa: A002
+    """In-place :func:`selu`."""
+    return selu(input, inplace=True)
+
+
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
+    """Continuously differentiable ELU: ``y = max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``.
+
+    Args:
+        input: any shape.
+        alpha: the saturation value and the scale of the negative branch. Default: 1.
+        inplace: overwrite ``input``. Default: ``False``.
+
+    Returns:
+        A tensor of ``input``'s shape.
+
+    >>> import ember
+    >>> ember.nn.functional.celu(ember.tensor([2.]))
+    tensor([2.])
+    """
+    if alpha == 0:
+        raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
+    return _maybe_inplace(_elu, input, inplace, "celu_", alpha, 1.0, 1.0 / alpha)
+
+
+def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:  # noqa: A002
+    """In-place :func:`celu`."""
+    return celu(input, alpha, inplace=True)
+
+
+# -- leaky family ------------------------------------------------------------------------
+
+def _leaky(x: Tensor, slope: float) -> Tensor:
+    return _pointwise(x, "leaky_relu", "LeakyReluBackward0",
+                      lambda a, s: ember.where(a > 0, a, a * s),
+                      lambda n, g: ember.where(n.saved[0] > 0, g, g * n.attrs[0]), (slope,))
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01,  # noqa: A002
+               inplace: bool = False) -> Tensor:
+    """Leaky ReLU: ``y = x if x > 0 else negative_slope * x``.
+
+    Args:
+        input: any shape.
+        negative_slope: the slope for negative inputs. Default: 0.01.
+        inplace: overwrite ``input``. Default: ``False``.
+
+    Returns:
+        A tensor of ``input``'s shape.
+
+    >>> import ember
+    >>> ember.nn.functional.leaky_relu(ember.tensor([-100., 1.]))
+    tensor([-1.,  1.])
+    """
+    return _maybe_inplace(_leaky, input, inplace, "leaky_relu_", negative_slope)
+
+
+def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:  # noqa: A002
+    """In-place :func:`leaky_relu`."""
+    return leaky_relu(input, negative_slope, inplace=True)
+
+
+def prelu(input: Tensor, weight: Tensor) -> Tensor:  # noqa: A002
+    """Leaky ReLU with a learned slope per channel: ``y = x if x > 0 else a_c * x``.
+
+    Args:
+        input: ``(N, C, *)``, ``(C,)`` or any shape when ``weight`` has one element.
+        weight: the slopes, shape ``(1,)`` or ``(C,)`` (``C`` is ``input``'s dim 1).
+
+    Returns:
+        A tensor of ``input``'s shape.
+
+    >>> import ember
+    >>> ember.nn.functional.prelu(ember.tensor([-2., 2.]), ember.tensor([0.25]))
+    tensor([-0.5000,  2.0000])
+    """
+    if weight.ndim > 1:
+        raise RuntimeError(f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: "
+                           f"ndim = {weight.ndim}")
+    channels = input.shape[1] if input.ndim >= 2 else 1
+    n = weight.numel()
+    if n != 1 and n != channels:
+        raise RuntimeError("Mismatch of parameter numbers and input channel size. Found "
+                           f"parameter numbers = {n} and channel size = {channels}.")
+    if n == 1 or input.ndim < 2:
+        w = weight.reshape(())
+    else:
+        w = weight.reshape((channels,) + (1,) * (input.ndim - 2))
+    return ember.where(input > 0, input, w * input)
+
+
+def _rrelu_train(x: Tensor, lower: float, upper: float) -> Tensor:
+    noise = ember.empty_like(x).uniform_(lower, upper)
+    noise = ember.where(x > 0, ember.ones_like(x), noise)
+    out = x * noise
+    if needs_grad(x):
+        record("RreluWithNoiseBackward0", lambda n, g: g * n.saved[0], (x,), out,
+               save=(noise,))
+    return out
+
+
+def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,  # noqa: A002
+          training: bool = False, inplace: bool = False) -> Tensor:
+    """Randomized leaky ReLU (Xu et al. 2015, https://arxiv.org/abs/1505.00853).
+
+    In training, each negative element is multiplied by its own slope drawn uniformly from
+    ``[lower, upper]``; in evaluation the slope is ``(lower + upper) / 2``.
+
+    Args:
+        input: any shape.
+        lower: lower bound of the slope. Default: 1/8.
+        upper: upper bound of the slope. Default: 1/3.
+        training: draw random slopes. Default: ``False``.
+        inplace: overwrite ``input``. Default: ``False``.
+
+    Returns:
+        A tensor of ``input``'s shape.
+
+    >>> import ember
+    >>> ember.nn.functional.rrelu(ember.tensor([-3., 3.]), 0.5, 0.5)
+    tensor([-1.5000,  3.0000])
+    """
+    if training:
+        return _maybe_inplace(_rrelu_train, input, inplace, "rrelu_", lower, upper)
+    return _maybe_inplace(_leaky, input, inplace, "rrelu_", (lower + upper) / 2)
+
+
+def rrelu_(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,  # noqa: A002
+           training: bool = False) -> Tensor:
+    """In-place :func:`rrelu`."""
+    return rrelu(input, lower, upper, training, inplace=True)
+
+
+# -- smooth gates ---------------------------------------------------------------------------
+
+_SQRT_2_PI = math.sqrt(2.0 / math.pi)
+_INV_SQRT_2 = 1.0 / math.sqrt(2.0)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+
+
+def _gelu_composite(x: Tensor, approximate: str) -> Tensor:
+    if approximate == "tanh":
+        inner = (x + x * x * x * 0.044715) * _SQRT_2_PI
+        return x * 0.5 * (inner.tanh() + 1)
+    return x * 0.5 * ((x * _INV_SQRT_2).erf() + 1)
+
+
+def _gelu_backward_composite(g: Tensor, x: Tensor, approximate: str) -> Tensor:
+    if approximate == "tanh":
+        x2 = x * x
+        t = ((x + x2 * x * 0.044715) * _SQRT_2_PI).tanh()
+        d_inner = (x2 * (3 * 0.044715) + 1) * _SQRT_2_PI
+        return g * ((t + 1) * 0.5 + x * 0.5 * (1 - t * t) * d_inner)
+    cdf = ((x * _INV_SQRT_2).erf() + 1) * 0.5
+    pdf = (x * x * -0.5).exp() * _INV_SQRT_2PI
+    return g * (cdf + x * pdf)
+
+
+def _bw_gelu(n: Any, g: Tensor) -> Tensor:
+    (x,) = n.saved
+    (approximate,) = n.attrs
+    if GRAD.enabled:  # create_graph: stay differentiable
+        return _gelu_backward_composite(g, x, approximate)
+    return fused("gelu_backward", _gelu_backward_composite, (g, x), approximate)
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:  # noqa: A002
+    """Gaussian error linear unit (Hendrycks & Gimpel, https://arxiv.org/abs/1606.08415).
+
+    ``y = x * Phi(x)`` with ``Phi`` the standard normal CDF; with ``approximate="tanh"``,
+    ``y = 0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x^3)))``.
+
+    Args:
+        input: any shape.
+        approximate: ``"none"`` (exact) or ``"tanh"``. Default: ``"none"``.
+
+    Returns:
+        A tensor of ``input``'s shape.
+
+    >>> import ember
+    >>> ember.nn.functional.gelu(ember.tensor([0.]))
+    tensor([0.])
+    """
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError("approximate argument must be either none or tanh.")
+    return _pointwise(input, "gelu", "GeluBackward0", _gelu_composite, _bw_gelu, (approximate,))
+
+
+def _bw_silu(n: Any, g: Tensor) -> Tensor:
+    (x,) = n.saved
+    s = x.sigmoid()
+    return g * s * (x * (1 - s) + 1)
+
+
+def _silu(x: Tensor) -> Tensor:
+    return _pointwise(x, "silu", "SiluBackward0", lambda a: a * a.sigmoid(), _bw_silu)
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+    """Sigmoid linear unit (swish): ``y = x * sigmoid(x)``.
+
+    Args:
+        input: any shape.
+        inplace: overwrite ``input``. Default: ``False``.
+
+    Returns:
+        A tensor of ``input``'s shape.
+
+    >>> import ember
+    >>> ember.nn.functional.silu(ember.tensor([0.]))
+    tensor([0.])
+    """
+    return _maybe_inplace(_silu, input, inplace, "silu_")
+
+
+def _softplus_composite(x: Tensor, beta: float, th: float) -> Tensor:
+    bx = x * beta
+    soft = bx.exp().log1p() / beta
+    return ember.where(bx > th, x, soft)
+
+
+def _bw_softplus(n: Any, g: Tensor) -> Tensor:
+    (x,) = n.saved
+    beta, th = n.attrs
+    bx = x * beta
+    return ember.where(bx > th, g, g * bx.sigmoid())
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:  # noqa: A002
+    """Smooth approximation of ReLU: ``y = log(1 + exp(beta * x)) / beta``.
+
+    Where ``beta * x > threshold`` the result is ``x`` itself, for numerical stability.
+
+    Args:
+        input: any shape.
+        beta: sharpness. Default: 1.
+        threshold: above this, ``beta * x`` is returned unchanged as ``x``. Default: 20.
+
+    Returns:
+        A tensor of ``input``'s shape.
+
+    >>> import ember
+    >>> ember.nn.functional.softplus(ember.tensor([30.]))
+    tensor([30.])
+    """
+    return _pointwise(input, "softplus", "SoftplusBackward0", _softplus_composite,
+                      _bw_softplus, (beta, threshold))
+
+
+def _bw_mish(n: Any, g: Tensor) -> Tensor:
+    (x,) = n.saved
+    t = _softplus_composite(x, 1.0, 20.0).tanh()
+    return g * (t + x * x.sigmoid() * (1 - t * t))
+
+
+def _mish(x: Tensor) -> Tensor:
+    return _pointwise(x, "mish", "MishBackward0",
+                      lambda a: a * _softplus_composite(a, 1.0, 20.0).tanh(), _bw_mish)
+
+
+def mish(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+    """Mish (Misra 2019, https://arxiv.org/abs/1908.08681): ``y = x * tanh(softplus(x))``.
+
+    Args:
+        input: any shape.
+        inplace: overwrite ``input``. Default: ``False``.
+
+    Returns:
+        A tensor of ``input``'s shape.
+
+    >>> import ember
+    >>> ember.nn.functional.mish(ember.tensor([0.]))
+    tensor([0.])
+    """
+    return _maybe_inplace(_mish, input, inplace, "mish_")
+
+
+def _hardsigmoid(x: Tensor) -> Tensor:
+    return _pointwise(x, "hardsigmoid", "HardsigmoidBackward0",
+                      lambda a: (a + 3).clamp(0, 6) / 6,
+                      lambda n, g: _mask((n.saved[0] > -3) & (n.saved[0] < 3), g) / 6)
+
+
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+    """Piecewise-linear sigmoid: ``y = min(max(x + 3, 0), 6) / 6``.
+
+    Args:
+        input: any shape.
+        inplace: overwrite ``input``. Default: ``False``.
+
+    Returns:
+        A tensor of ``input``'s shape.
+
+    >>> import ember
+    >>> ember.nn.functional.hardsigmoid(ember.tensor([-4., 0., 4.]))
+    tensor([0.0000, 0.5000, 1.0000])
+    """
+    return _maybe_inplace(_hardsigmoid, input, inplace, "hardsigmoid_")
+
+
+def _bw_hardswish(n: Any, g: Tensor) -> Tensor:
+    (x,) = n.saved
+    mid = g * (x / 3 + 0.5)
+    return ember.where(x <= -3, g * 0, ember.where(x < 3, mid, g))
+
+
+def _hardswish(x: Tensor) -> Tensor:
+    return _pointwise(x, "hardswish", "HardswishBackward0",
+                      lambda a: a * (a + 3).clamp(0, 6) / 6, _bw_hardswish)
+
+
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+    """Hard swish (Howard et al. 2019, https://arxiv.org/abs/1905.02244):
+    ``y = x * min(max(x + 3, 0), 6) / 6``.
+
+    Args:
+        input: any shape.
+        inplace: overwrite ``input``. Default: ``False``.
+
+    Returns:
+        A tensor of ``input``'s shape.
+
+    >>> import ember
+    >>> ember.nn.functional.hardswish(ember.tensor([-4., 4.]))
+    tensor([-0., 4.])
+    """
+    return _maybe_inplace(_hardswish, input, inplace, "hardswish_")
+
+
+# -- shrinkage -------------------------------------------------------------------------------
+
+def _outside(x: Tensor, lambd: float) -> Tensor:
+    return (x < -lambd) | (x > lambd)
+
+
+def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
+    """Zero the elements within ``[-lambd, lambd]``: ``y = x if |x| > lambd else 0``.
+
+    Args:
+        input: any shape.
+        lambd: the half-width of the zeroed band. Default: 0.5.
+
+    Returns:
+        A tensor of ``input``'s shape.
+
+    >>> import ember
+    >>> ember.nn.functional.hardshrink(ember.tensor([-1., 0.2, 1.]))
+    tensor([-1.,  0.,  1.])
+    """
+    return _pointwise(input, "hardshrink", "HardshrinkBackward0",
+                      lambda a, lam: _mask(_outside(a, lam), a),
+                      lambda n, g: _mask(_outside(n.saved[0], n.attrs[0]), g), (lambd,))
+
+
+def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
+    """Soft thresholding: ``y = x - lambd`` above ``lambd``, ``x + lambd`` below ``-lambd``,
+    0 between.
+
+    Args:
+        input: any shape.
+        lambd: the shrinkage, at least 0. Default: 0.5.
+
+    Returns:
+        A tensor of ``input``'s shape.
+
+    >>> import ember
+    >>> ember.nn.functional.softshrink(ember.tensor([-1., 0.2, 1.]))
+    tensor([-0.5000,  0.0000,  0.5000])
+    """
+    if lambd < 0:
+        raise RuntimeError(f"[softshrink] lambda must be in range [0, inf) for input dtype "
+                           f"{dtype_name(input)}, but found {lambd}")
+    return _pointwise(input, "softshrink", "SoftshrinkBackward0",
+                      lambda a, lam: _mask(_outside(a, lam), a - a.sign() * lam),
+                      lambda n, g: _mask(_outside(n.saved[0], n.attrs[0]), g), (lambd,))
+
+
+def tanhshrink(input: Tensor) -> Tensor:  # noqa: A002
+    """``y = x - tanh(x)``.
+
+    Args:
+        input: any shape.
+
+    Returns:
+        A tensor of ``input``'s shape.
+
+    >>> import ember
+    >>> ember.nn.functional.tanhshrink(ember.tensor([0.]))
+    tensor([0.])
+    """
+    return input - input.tanh()
+
+
+def softsign(input: Tensor) -> Tensor:  # noqa: A002
+    """``y = x / (1 + |x|)``.
+
+    Args:
+        input: any shape.
+
+    Returns:
+        A tensor of ``input``'s shape.
+
+    >>> import ember
+    >>> ember.nn.functional.softsign(ember.tensor([1., -3.]))
+    tensor([ 0.5000, -0.7500])
+    """
+    return input / (input.abs() + 1)
+
+
+# -- sigmoids --------------------------------------------------------------------------------
+
+def _logsigmoid_composite(x: Tensor) -> Tensor:
+    return x.clamp_max(0) - (-x.abs()).exp().log1p()
+
+
+def logsigmoid(input: Tensor) -> Tensor:  # noqa: A002
+    """``y = log(sigmoid(x))``, computed as ``min(x, 0) - log(1 + exp(-|x|))``.
+
+    Args:
+        input: any shape.
+
+    Returns:
+        A tensor of ``input``'s shape.
+
+    >>> import ember
+    >>> ember.nn.functional.logsigmoid(ember.tensor([0.])).exp()
+    tensor([0.5000])
+    """
+    return _pointwise(input, "logsigmoid", "LogSigmoidBackward0", _logsigmoid_composite,
+                      lambda n, g: g * (-n.saved[0]).sigmoid())
+
+
+def sigmoid(input: Tensor) -> Tensor:  # noqa: A002
+    """Logistic function: ``y = 1 / (1 + exp(-x))``.
+
+    Args:
+        input: any shape.
+
+    Returns:
+        A tensor of ``input``'s shape.
+
+    >>> import ember
+    >>> ember.nn.functional.sigmoid(ember.tensor([0.]))
+    tensor([0.5000])
+    """
+    return ember.sigmoid(input)
+
+
+def tanh(input: Tensor) -> Tensor:  # noqa: A002
+    """Hyperbolic tangent: ``y = (exp(x) - exp(-x)) / (exp(x) + exp(-x))``.
+
+    Args:
+        input: any shape.
+
+    Returns:
+        A tensor of ``input``'s shape.
+
+    >>> import ember
+    >>> ember.nn.functional.tanh(ember.tensor([0.]))
+    tensor([0.])
+    """
+    return ember.tanh(input)
+
+
+def glu(input: Tensor, dim: int = -1) -> Tensor:  # noqa: A002
+    """Gated linear unit (Dauphin et al. 2017, https://arxiv.org/abs/1612.08083).
+
+    ``input`` is split in halves ``a, b`` along ``dim``; ``y = a * sigmoid(b)``.
+
+    Args:
+        input: any shape with an even size along ``dim``.
+        dim: the dim to split. Default: -1.
+
+    Returns:
+        A tensor of ``input``'s shape with ``dim`` halved.
+
+    >>> import ember
+    >>> ember.nn.functional.glu(ember.tensor([2., 0.]))
+    tensor([1.])
+    """
+    if input.ndim == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
+    d = dim + input.ndim if dim < 0 else dim
+    if not 0 <= d < input.ndim:
+        raise IndexError(f"Dimension out of range (expected to be in range of "
+                         f"[{-input.ndim}, {input.ndim - 1}], but got {dim})")
+    size = input.shape[d]
+    if size % 2:
+        raise RuntimeError(f"Halving dimension must be even, but dimension {d} is size {size} "
+                           f"(glu, input of shape {shape_str(input)})")
+    a, b = input.chunk(2, d)
+    return a * b.sigmoid()

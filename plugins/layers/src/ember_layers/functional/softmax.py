@@ -1,0 +1,92 @@
+"""The softmax family's functional forms: softmax, softmin, log_softmax.
+
+The ops themselves are the core's (``ember.softmax``, fused on backends that have a
+kernel); this module adds torch's functional signatures (implicit ``dim``, ``dtype``).
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import ember
+from ember._tensor import Tensor
+
+__all__ = ["softmax", "softmin", "log_softmax"]
+
+
+def _implicit_dim(name: str, ndim: int, stacklevel: int) -> int:
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call "
+                  "to include dim=X as an argument.", stacklevel=stacklevel)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,  # noqa: A002
+            dtype: Any = None) -> Tensor:
+    """Normalize exponentials along ``dim`` into a probability distribution.
+
+    ``y_i = exp(x_i) / sum_j exp(x_j)``, computed stably by subtracting the maximum.
+
+    Args:
+        input: any shape.
+        dim: the dim whose slices sum to 1. ``None`` picks torch's legacy default (0 for
+            0-, 1- and 3-dim inputs, else 1) with a deprecation warning.
+        dtype: cast ``input`` to this dtype first. Default: ``None``.
+
+    Returns:
+        A tensor of ``input``'s shape, values in ``[0, 1]``.
+
+    >>> import ember
+    >>> ember.nn.functional.softmax(ember.tensor([1., 1.]), dim=0)
+    tensor([0.5000, 0.5000])
+    """
+    if dim is None:
+        dim = _implicit_dim("softmax", input.ndim, _stacklevel)
+    return ember.softmax(input, dim, dtype=dtype)
+
+
+def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3,  # noqa: A002
+            dtype: Any = None) -> Tensor:
+    """Softmax of the negated input: small values get large probabilities.
+
+    ``y_i = exp(-x_i) / sum_j exp(-x_j)``
+
+    Args:
+        input: any shape.
+        dim: the dim whose slices sum to 1 (``None``: see :func:`softmax`).
+        dtype: cast ``input`` to this dtype first. Default: ``None``.
+
+    Returns:
+        A tensor of ``input``'s shape, values in ``[0, 1]``.
+
+    >>> import ember
+    >>> ember.nn.functional.softmin(ember.tensor([0., 0.]), dim=0)
+    tensor([0.5000, 0.5000])
+    """
+    if dim is None:
+        dim = _implicit_dim("softmin", input.ndim, _stacklevel)
+    x = input if dtype is None else input.to(dtype)
+    return ember.softmax(-x, dim)
+
+
+def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,  # noqa: A002
+                dtype: Any = None) -> Tensor:
+    """Logarithm of :func:`softmax`, computed without forming the softmax.
+
+    ``y_i = x_i - log(sum_j exp(x_j))``
+
+    Args:
+        input: any shape.
+        dim: the dim to normalize over (``None``: see :func:`softmax`).
+        dtype: cast ``input`` to this dtype first. Default: ``None``.
+
+    Returns:
+        A tensor of ``input``'s shape, values at most 0.
+
+    >>> import ember
+    >>> ember.nn.functional.log_softmax(ember.tensor([0., 0.]), dim=0).exp()
+    tensor([0.5000, 0.5000])
+    """
+    if dim is None:
+        dim = _implicit_dim("log_softmax", input.ndim, _stacklevel)
+    return ember.log_softmax(input, dim, dtype=dtype)
