@@ -1,0 +1,136 @@
+"""NAdam: Adam with Nesterov momentum."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import ember
+from ember import Tensor
+
+from .optimizer import (Optimizer, ParamsT, _check_betas, _check_capturable, _check_lr,
+                        _new_step, _scalar, _use_grad_for_differentiable, _zero_state)
+
+__all__ = ["NAdam", "nadam"]
+
+
+class NAdam(Optimizer):
+    r"""NAdam: Adam whose momentum looks ahead as in Nesterov's method.
+
+    With the momentum schedule
+    :math:`\mu_t = \beta_1 (1 - \tfrac12 0.96^{t\psi})` (:math:`\psi` = ``momentum_decay``):
+
+    .. math::
+        \theta_t = \theta_{t-1}
+          - \gamma \frac{(1-\mu_t)}{1-\prod_{i\le t}\mu_i} \frac{g_t}{\sqrt{\hat v_t}+\epsilon}
+          - \gamma \frac{\mu_{t+1}}{1-\prod_{i\le t+1}\mu_i} \frac{m_t}{\sqrt{\hat v_t}+\epsilon}
+
+    Paper: https://openreview.net/forum?id=OM0jvwB8jIp57ZJjtNEZ
+
+    Args:
+        params: the tensors (or parameter groups) to optimize.
+        lr: learning rate (default 2e-3).
+        betas: decay rates of the moments (default (0.9, 0.999)).
+        eps: added to the denominator (default 1e-8).
+        weight_decay: L2 penalty (default 0).
+        momentum_decay: :math:`\psi` (default 4e-3).
+        decoupled_weight_decay: decay the weights directly (NAdamW).
+        foreach, maximize, capturable, differentiable: as in torch.
+
+    >>> import ember
+    >>> w = ember.nn.Parameter(ember.tensor([1.0]))
+    >>> opt = NAdam([w], lr=0.1)
+    >>> (w * w).sum().backward()
+    >>> _ = opt.step()
+    >>> round(w.item(), 4)
+    0.9
+    """
+
+    def __init__(self, params: ParamsT, lr: float | Tensor = 2e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0, momentum_decay: float = 4e-3,
+                 decoupled_weight_decay: bool = False, *, foreach: bool | None = None,
+                 maximize: bool = False, capturable: bool = False,
+                 differentiable: bool = False) -> None:
+        _check_lr(lr)
+        if not 0.0 <= eps:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        _check_betas(betas)
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        if not 0.0 <= momentum_decay:
+            raise ValueError(f"Invalid momentum_decay value: {momentum_decay}")
+        defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
+                    "momentum_decay": momentum_decay,
+                    "decoupled_weight_decay": decoupled_weight_decay, "maximize": maximize,
+                    "foreach": foreach, "capturable": capturable,
+                    "differentiable": differentiable}
+        super().__init__(params, defaults)
+
+    @_use_grad_for_differentiable
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """Perform one NAdam step; ``closure`` (optional) recomputes and returns the loss."""
+        loss = None
+        if closure is not None:
+            with ember.enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            params, grads, exp_avgs, exp_avg_sqs, mu_products, steps = [], [], [], [], [], []
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                params.append(p)
+                grads.append(p.grad)
+                state = self.state[p]
+                if len(state) == 0:
+                    state["step"] = _new_step(group, p)
+                    state["mu_product"] = _new_step(group, p, 1.0)
+                    state["exp_avg"] = _zero_state(p)
+                    state["exp_avg_sq"] = _zero_state(p)
+                exp_avgs.append(state["exp_avg"])
+                exp_avg_sqs.append(state["exp_avg_sq"])
+                mu_products.append(state["mu_product"])
+                steps.append(state["step"])
+            beta1, beta2 = group["betas"]
+            nadam(params, grads, exp_avgs, exp_avg_sqs, mu_products, steps, beta1=beta1,
+                  beta2=beta2, lr=group["lr"], weight_decay=group["weight_decay"],
+                  momentum_decay=group["momentum_decay"], eps=group["eps"],
+                  decoupled_weight_decay=group["decoupled_weight_decay"],
+                  maximize=group["maximize"], capturable=group["capturable"])
+        return loss
+
+
+def nadam(params: list[Tensor], grads: list[Tensor], exp_avgs: list[Tensor],
+          exp_avg_sqs: list[Tensor], mu_products: list[Tensor], state_steps: list[Tensor], *,
+          beta1: float, beta2: float, lr: float | Tensor, weight_decay: float,
+          momentum_decay: float, eps: float, decoupled_weight_decay: bool, maximize: bool,
+          capturable: bool = False) -> None:
+    """The functional NAdam update on lists of tensors (all changed in place)."""
+    lr = _scalar(lr)
+    for i, param in enumerate(params):
+        grad = grads[i] if not maximize else -grads[i]
+        exp_avg = exp_avgs[i]
+        exp_avg_sq = exp_avg_sqs[i]
+        mu_product = mu_products[i]
+        step_t = state_steps[i]
+        if capturable:
+            _check_capturable(param, step_t, "params, mu_products and state_steps")
+        step_t += 1
+        step = step_t.item()
+        bias_correction2 = 1 - beta2**step
+        if weight_decay != 0:
+            if decoupled_weight_decay:
+                param.mul_(1 - lr * weight_decay)
+            else:
+                grad = grad.add(param, alpha=weight_decay)
+        mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
+        mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
+        mu_product *= mu
+        exp_avg.lerp_(grad, 1 - beta1)
+        exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+        denom = exp_avg_sq.div(bias_correction2).sqrt()
+        mu_product_value = mu_product.item()
+        mu_product_next = mu_product_value * mu_next
+        denom.add_(eps)
+        param.addcdiv_(grad, denom, value=(-lr * (1.0 - mu) / (1.0 - mu_product_value)))
+        param.addcdiv_(exp_avg, denom, value=(-lr * mu_next) / (1.0 - mu_product_next))
