@@ -2,4 +2,11 @@
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from . import module
+from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
+from .module import Module
+
+__all__ = ["Module", "Sequential", "ModuleList", "ModuleDict", "ParameterList",
+           "ParameterDict"]
+
+module  # noqa: B018  (``ember.nn.modules.module`` holds the global hook functions)
