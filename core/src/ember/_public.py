@@ -6,7 +6,8 @@ from types import ModuleType
 from typing import Any
 
 from . import ops
-from .ops import activation, creation, indexing, linalg, pointwise, random, reduction, shape
+from .ops import (activation, creation, indexing, layout, linalg, pointwise, random, reduction,
+                  shape)
 
 _SKIP = {"wrap", "record", "common", "to_tensor", "write_inplace", "sum_to", "wrap_dim",
          "wrap_dims", "needs_grad", "normalize_shape", "resolve_device", "no_grad_call",
@@ -27,7 +28,8 @@ def _public_functions(mod: ModuleType) -> dict[str, Any]:
 
 def export_ops(namespace: dict[str, Any]) -> None:
     """Copy the public op functions into ``namespace`` (the ``ember`` module)."""
-    for mod in (creation, pointwise, reduction, shape, indexing, linalg, random, activation):
+    for mod in (creation, pointwise, reduction, shape, layout, indexing, linalg, random,
+                activation):
         for name, fn in _public_functions(mod).items():
             namespace.setdefault(name, fn)
     for name, fn in ops.UNARY_OPS.items():

@@ -34,7 +34,7 @@ _METHODS = [
     "moveaxis", "expand", "expand_as", "broadcast_to", "clone", "contiguous", "split",
     "tensor_split", "chunk", "unbind", "narrow", "select", "flip", "fliplr", "flipud", "roll",
     "rot90", "repeat", "tile", "tril", "triu", "diagonal", "diag_embed", "diag", "unfold",
-    "split_with_sizes",
+    "split_with_sizes", "as_strided", "repeat_interleave",
     # indexing
     "gather", "take_along_dim", "scatter", "scatter_add", "scatter_reduce", "index_select",
     "index_add", "index_copy", "index_fill", "index_put", "masked_fill", "masked_select",
@@ -55,7 +55,21 @@ def _bind() -> None:
         setattr(Tensor, name, fn)
 
     def T(self: Tensor) -> Tensor:  # noqa: N802
-        """The tensor with all dims reversed (for matrices: the transpose)."""
+        """The tensor with all dims reversed (for matrices: the transpose); deprecated by
+        torch for other than 2 dims, so it warns then."""
+        if self.ndim != 2:
+            import warnings
+
+            if self.ndim == 0:
+                msg = ("Tensor.T is deprecated on 0-D tensors. This function is the identity "
+                       "in these cases.")
+            else:
+                msg = ("The use of `x.T` on tensors of dimension other than 2 to reverse their "
+                       "shape is deprecated and it will throw an error in a future release. "
+                       "Consider `x.mT` to transpose batches of matrices or "
+                       "`x.permute(*torch.arange(x.ndim - 1, -1, -1))` to reverse the "
+                       "dimensions of a tensor.")
+            warnings.warn(msg, UserWarning, stacklevel=2)
         return shape.permute(self, tuple(range(self.ndim - 1, -1, -1)))
 
     def mT(self: Tensor) -> Tensor:  # noqa: N802

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from . import indexing, pointwise, random, reduction, shape
+from . import indexing, layout, pointwise, random, reduction, shape
 from ._base import GRAD, Tensor, to_tensor, write_inplace
 
 
@@ -37,7 +37,7 @@ _SOURCES: dict[str, Callable[..., Tensor]] = {
     "nan_to_num_": pointwise.nan_to_num, "logit_": pointwise.logit,
     "hypot_": pointwise.hypot, "atan2_": pointwise.atan2, "xlogy_": pointwise.xlogy,
     "square_": pointwise.square, "frac_": pointwise.frac, "round_": pointwise.round,
-    "tril_": shape.tril, "triu_": shape.triu, "copysign_": pointwise.copysign,
+    "tril_": layout.tril, "triu_": layout.triu, "copysign_": pointwise.copysign,
     "logical_and_": pointwise.logical_and, "logical_or_": pointwise.logical_or,
     "logical_xor_": pointwise.logical_xor, "bitwise_and_": pointwise.bitwise_and,
     "bitwise_or_": pointwise.bitwise_or, "bitwise_xor_": pointwise.bitwise_xor,

@@ -109,7 +109,7 @@ def reshape(input: Tensor, *shape: Any) -> Tensor:  # noqa: A002
 
 
 def _plain_alias(x: Tensor) -> Tensor:
-    return make_view(x, x._data, lambda t: t, "AliasBackward0", None)
+    return make_view(x, x._data, lambda t: t, "AliasBackward0", _bw_identity)
 
 
 def view_as(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
@@ -410,7 +410,7 @@ def cat(tensors: Sequence[Tensor], dim: int = 0, *, out: Tensor | None = None) -
         raise TypeError("cat(): argument 'tensors' must be tuple of Tensors, not Tensor")
     tensors = list(tensors)
     if not tensors:
-        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
     live = [t for t in tensors if not (t.ndim == 1 and t.shape[0] == 0)]
     if not live:
         return tensors[0].clone()
@@ -676,169 +676,6 @@ def tile(input: Tensor, dims: Sequence[int]) -> Tensor:  # noqa: A002
     if len(dims) < input.ndim:
         dims = (1,) * (input.ndim - len(dims)) + dims
     return repeat(input, dims)
-
-
-def tril(input: Tensor, diagonal: int = 0) -> Tensor:  # noqa: A002
-    """The lower triangle of the last two dims (elements above ``diagonal`` zeroed)."""
-    return _tri_mask(input, diagonal, lower=True)
-
-
-def triu(input: Tensor, diagonal: int = 0) -> Tensor:  # noqa: A002
-    """The upper triangle of the last two dims (elements below ``diagonal`` zeroed)."""
-    return _tri_mask(input, diagonal, lower=False)
-
-
-def _tri_mask(x: Tensor, diagonal: int, lower: bool) -> Tensor:
-    if x.ndim < 2:
-        raise RuntimeError(f"{'tril' if lower else 'triu'}: input tensor must have at least 2 "
-                           "dimensions")
-    from .creation import arange
-    from .pointwise import where
-
-    r, c = x.shape[-2], x.shape[-1]
-    rows = arange(r, device=x.device).unsqueeze(1)
-    cols = arange(c, device=x.device).unsqueeze(0)
-    keep = (cols - rows <= diagonal) if lower else (cols - rows >= diagonal)
-    return where(keep, x, x.new_zeros(()))
-
-
-def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:  # noqa: A002
-    """The diagonal elements of dims ``dim1`` and ``dim2`` (moved to the last dim)."""
-    nd = input.ndim
-    a, b = wrap_dim(dim1, nd, "diagonal"), wrap_dim(dim2, nd, "diagonal")
-    if a == b:
-        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
-    x = movedim(input, (a, b), (nd - 2, nd - 1))
-    n0, n1 = x.shape[-2], x.shape[-1]
-    if offset >= 0:
-        n = max(min(n0, n1 - offset), 0)
-        rows = list(range(n))
-        cols = [i + offset for i in range(n)]
-    else:
-        n = max(min(n0 + offset, n1), 0)
-        rows = [i - offset for i in range(n)]
-        cols = list(range(n))
-    from .creation import tensor as make
-    from .indexing import getitem
-
-    ri = make(rows, dtype=dt.int64, device=input.device)
-    ci = make(cols, dtype=dt.int64, device=input.device)
-    return getitem(x, (Ellipsis, ri, ci))
-
-
-def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:  # noqa: A002
-    """Place the last dim of ``input`` on the diagonal of two new dims."""
-    n = input.shape[-1] + builtins_abs(offset)
-    from .creation import eye
-
-    e = eye(n, n, dtype=input.dtype, device=input.device)
-    if offset:
-        e = e.roll(offset, 1) if offset > 0 else e.roll(-offset, 0)
-        m = input.shape[-1]
-        if offset > 0:
-            e = _tri_mask(e, offset, lower=False)
-        else:
-            e = _tri_mask(e, offset, lower=True)
-        del m
-    vals = input
-    pad = builtins_abs(offset)
-    if pad:
-        from .creation import zeros
-
-        z = zeros(tuple(input.shape[:-1]) + (pad,), dtype=input.dtype, device=input.device)
-        vals = cat([vals, z], -1) if offset > 0 else cat([z, vals], -1)
-    out = vals.unsqueeze(-1) * e if offset >= 0 else vals.unsqueeze(-2) * e
-    out = out if offset >= 0 else out
-    nd = out.ndim
-    d1, d2 = wrap_dim(dim1, nd, "diag_embed"), wrap_dim(dim2, nd, "diag_embed")
-    return movedim(out, (nd - 2, nd - 1), (d1, d2))
-
-
-def builtins_abs(v: int) -> int:
-    return v if v >= 0 else -v
-
-
-def diag(input: Tensor, diagonal: int = 0) -> Tensor:  # noqa: A002
-    """A 1-D input: the square matrix with it on a diagonal; 2-D: that diagonal."""
-    if input.ndim == 1:
-        return diag_embed(input, diagonal, 0, 1)
-    if input.ndim == 2:
-        return globals()["diagonal"](input, diagonal)
-    raise RuntimeError("diag(): Supports 1D or 2D tensors. Got " f"{input.ndim}D")
-
-
-def unfold(input: Tensor, dimension: int, size: int, step: int) -> Tensor:  # noqa: A002
-    """All slices of ``size`` elements along ``dimension``, ``step`` apart, in a new last
-    dim."""
-    d = wrap_dim(dimension, input.ndim, "unfold")
-    n = input.shape[d] if input.ndim else 1
-    if size > n:
-        raise RuntimeError(f"maximum size for tensor at dimension {d} is {n} but size is {size}")
-    if step <= 0:
-        raise RuntimeError(f"step is {step} but must be > 0")
-    count = (n - size) // step + 1
-    from .creation import arange
-    from .indexing import index_select
-
-    idx = (arange(count, device=input.device) * step).unsqueeze(1) + arange(
-        size, device=input.device).unsqueeze(0)
-    picked = index_select(input, d, idx.reshape(-1))
-    shape = list(input.shape)
-    shape[d:d + 1] = [count, size]
-    picked = picked.reshape(shape)
-    return movedim(picked, d + 1, -1)
-
-
-def meshgrid(*tensors: Tensor, indexing: str | None = None) -> tuple[Tensor, ...]:
-    """Coordinate grids from 1-D tensors (``indexing`` 'ij', the default, or 'xy')."""
-    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
-        tensors = tuple(tensors[0])
-    idx = indexing or "ij"
-    if idx not in ("ij", "xy"):
-        raise RuntimeError(f"torch.meshgrid: indexing must be one of \"xy\" or \"ij\", but "
-                           f"received: {idx}")
-    ts = list(tensors)
-    swap = idx == "xy" and len(ts) >= 2
-    if swap:
-        ts[0], ts[1] = ts[1], ts[0]
-    shape = [t.numel() for t in ts]
-    out = []
-    for i, t in enumerate(ts):
-        s = [1] * len(ts)
-        s[i] = -1
-        out.append(t.reshape(s).expand(shape))
-    if swap:
-        out = [o.transpose(0, 1) for o in out]
-        out[0], out[1] = out[1], out[0]
-    return tuple(out)
-
-
-def block_diag(*tensors: Tensor) -> Tensor:
-    """A block-diagonal matrix from 0-D, 1-D or 2-D tensors."""
-    from ._base import result_type
-    from .creation import zeros
-
-    mats = [t.reshape(1, 1) if t.ndim == 0 else t.reshape(1, -1) if t.ndim == 1 else t
-            for t in tensors]
-    rt = result_type(*mats)
-    rows = sum(m.shape[0] for m in mats)
-    cols = sum(m.shape[1] for m in mats)
-    parts = []
-    c0 = 0
-    for m in mats:
-        left = zeros(m.shape[0], c0, dtype=rt, device=m.device)
-        right = zeros(m.shape[0], cols - c0 - m.shape[1], dtype=rt, device=m.device)
-        parts.append(cat([left, m.to(rt), right], 1))
-        c0 += m.shape[1]
-    return cat(parts, 0) if parts else zeros(rows, cols)
-
-
-def atleast_1d(input: Tensor) -> Tensor:  # noqa: A002
-    return input.reshape(1) if input.ndim == 0 else input
-
-
-def atleast_2d(input: Tensor) -> Tensor:  # noqa: A002
-    return input.reshape(1, -1) if input.ndim < 2 else input
 
 
 # ----------------------------------------------------------------------------- in-place on views

@@ -106,19 +106,20 @@ def _expand(a: np.ndarray, shape: Any) -> np.ndarray:
 
 
 def _index(a: np.ndarray, key: Any) -> np.ndarray:
-    return a[key]
+    out = a[key]
+    if not isinstance(out, np.ndarray):  # all-int keys give a scalar; keep a 0-d view
+        out = a[key + (Ellipsis,)]
+    return out
 
 
 def _as_strided(a: np.ndarray, size: Any, stride: Any, offset: int) -> np.ndarray:
-    root = a
-    while isinstance(root.base, np.ndarray):
-        root = root.base
-    flat = root.reshape(-1) if root.flags.c_contiguous else root
+    """A view of the memory starting ``offset`` elements after ``a``'s first element."""
     item = a.itemsize
-    start = np.lib.stride_tricks.as_strided(flat[offset:] if offset else flat,
-                                            shape=tuple(size),
-                                            strides=tuple(s * item for s in stride))
-    return start
+    start = a
+    if offset:
+        start = np.lib.stride_tricks.as_strided(a, shape=(offset + 1,), strides=(item,))[offset:]
+    return np.lib.stride_tricks.as_strided(start, shape=tuple(size),
+                                           strides=tuple(s * item for s in stride))
 
 
 def _strides(a: np.ndarray) -> tuple[int, ...]:
