@@ -16,10 +16,17 @@ EMBER_PLUGIN_API = (1, 0)
 FUNCTIONAL: dict[str, tuple[str, ...]] = {
     "conv": ("conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
              "conv_transpose3d", "conv_tbc"),
+    "padding": ("pad",),
 }
 
 #: family module -> the ``ember.nn`` layer classes it defines.
-MODULES: dict[str, tuple[str, ...]] = {}
+MODULES: dict[str, tuple[str, ...]] = {
+    "conv": ("Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d",
+             "ConvTranspose3d"),
+    "padding": tuple(f"{kind}Pad{n}d" for kind in ("Constant", "Zero", "Reflection",
+                                                    "Replication", "Circular")
+                     for n in (1, 2, 3)),
+}
 
 #: op name -> one-line summary (for ``python -m ember info`` and the conformance kit).
 OPS: dict[str, str] = {

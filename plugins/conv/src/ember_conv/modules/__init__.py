@@ -1,0 +1,1 @@
+"""The layer classes of ember-conv (each forward calls its functional op)."""
