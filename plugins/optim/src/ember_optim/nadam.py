@@ -43,7 +43,7 @@ class NAdam(Optimizer):
     >>> (w * w).sum().backward()
     >>> _ = opt.step()
     >>> round(w.item(), 4)
-    0.9
+    0.8944
     """
 
     def __init__(self, params: ParamsT, lr: float | Tensor = 2e-3,
