@@ -436,9 +436,10 @@ def index_fill(input: Tensor, dim: int, index: Tensor, value: Any) -> Tensor:  #
 def _bw_masked_fill(node: Any, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
     (mask,) = node.saved
     need_x, need_v = node.attrs
+    from .creation import zeros_like as ember_zeros_like
     from .pointwise import where
 
-    gx = where(mask, g * 0, g) if need_x else None
+    gx = where(mask, ember_zeros_like(g), g) if need_x else None
     gv = (g * mask).sum() if need_v else None
     return gx, gv
 
