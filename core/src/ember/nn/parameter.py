@@ -1,17 +1,23 @@
-"""Parameter and Buffer: tensors that modules register as their state."""
+"""Parameter and Buffer, and their uninitialized forms used by lazy modules."""
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
-from .._tensor import Tensor, _init_from
+from .. import _dtype as dt
+from .._tensor import Size, Tensor, _init_from
+
+__all__ = ["Parameter", "UninitializedParameter", "is_lazy", "Buffer", "UninitializedBuffer",
+           "UninitializedTensorMixin"]
 
 
 class Parameter(Tensor):
     """A tensor that is a module's learnable parameter.
 
     Assigning a Parameter as a module attribute registers it, so it appears in
-    ``parameters()`` and the state dict. It shares memory with ``data``.
+    ``parameters()`` and the state dict. It shares memory (and the version counter) with
+    ``data``.
 
     Args:
         data: the initial value (an empty tensor when None).
@@ -40,8 +46,18 @@ class Parameter(Tensor):
     def __init__(self, data: Tensor | None = None, requires_grad: bool = True) -> None:
         pass
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> Parameter:
+        if id(self) in memo:
+            return memo[id(self)]
+        result = type(self)(self.data.clone(), self.requires_grad)
+        memo[id(self)] = result
+        return result
+
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
+
+    def __str__(self) -> str:
+        return self.__repr__()
 
     def __reduce_ex__(self, protocol: Any) -> Any:
         import numpy as np
@@ -56,47 +72,104 @@ def _rebuild_parameter(arr: Any, device: str, requires_grad: bool) -> Parameter:
     return Parameter(ops.from_numpy(arr).to(device), requires_grad)
 
 
-class Buffer(Tensor):
+class _BufferMeta(type):
+    """Makes ``isinstance(t, Buffer)`` true for tensors created through ``Buffer(...)``."""
+
+    def __instancecheck__(cls, instance: Any) -> bool:
+        if cls is Buffer:
+            return isinstance(instance, Tensor) and bool(getattr(instance, "_is_buffer", False))
+        return super().__instancecheck__(instance)
+
+
+class Buffer(Tensor, metaclass=_BufferMeta):
     """Marks a tensor to be registered as a module buffer when assigned as an attribute.
 
+    ``Buffer(t)`` returns a plain tensor sharing ``t``'s memory, flagged so that module
+    attribute assignment registers it with ``register_buffer``.
+
     Args:
-        data: the buffer's value.
+        data: the buffer's value (an empty tensor when None).
         persistent: whether it is part of the module's state dict.
+
+    >>> import ember
+    >>> m = ember.nn.Module()
+    >>> m.stats = ember.nn.Buffer(ember.zeros(2), persistent=False)
+    >>> [n for n, _ in m.named_buffers()], list(m.state_dict())
+    (['stats'], [])
     """
 
-    def __new__(cls, data: Tensor | None = None, *, persistent: bool = True) -> Tensor:
+    def __new__(cls, data: Tensor | None = None, *, persistent: bool = True) -> Tensor:  # type: ignore[misc]
         from .. import ops
 
-        t = data if data is not None else ops.empty(0)
-        b = object.__new__(cls)
-        _init_from(b, t)
-        b._vc = t._vc
-        b.persistent = persistent
-        return b
-
-    def __init__(self, data: Tensor | None = None, *, persistent: bool = True) -> None:
-        pass
+        if data is None:
+            data = ops.empty(0)
+        t = data.detach()
+        t._rg = data.requires_grad
+        t.persistent = persistent
+        t._is_buffer = True
+        return t
 
 
-class _UninitializedMixin:
-    """Shared behaviour of tensors whose shape is not yet known (lazy modules)."""
+def _uninitialized_error(cls_name: str, depth: int = 2) -> ValueError:
+    try:
+        func = sys._getframe(depth).f_code.co_qualname
+    except (AttributeError, ValueError):
+        func = "an operation"
+    return ValueError(f"Attempted to use an uninitialized parameter in {func}. This error "
+                      "happens when you are using a `LazyModule` or explicitly manipulating "
+                      f"`torch.nn.parameter.{cls_name}` objects. When using LazyModules Call "
+                      "`forward` with a dummy batch to initialize the parameters before "
+                      "calling torch functions")
 
+
+_raw_data = Tensor._data  # the slot descriptor holding the backend array
+
+
+class UninitializedTensorMixin:
+    """Behaviour of tensors whose shape is decided later (the parameters of lazy modules).
+
+    Until :meth:`materialize` gives it a shape, such a tensor refuses every operation with
+    a ValueError; only its dtype, device, ``requires_grad``, ``size()``, ``data`` and the
+    conversions (``to``, ``float``, ``double``, ``half``, ``cpu``, ``cuda``, ...) work, so
+    that ``module.to(...)`` can change the dtype or device a lazy module will create its
+    parameters with.
+    """
+
+    __slots__ = ()
     cls_to_become: type = Tensor
 
-    def materialize(self, shape: Any, device: Any = None, dtype: Any = None) -> None:
-        """Give the tensor its shape (uninitialized values) and turn it into
-        ``cls_to_become``."""
-        from .. import ops
+    # Every op reads ``_data``; reading it through the mixin raises, which is how any
+    # operation on an uninitialized tensor is refused.
+    @property
+    def _data(self) -> Any:
+        raise _uninitialized_error(type(self).__name__)
 
-        shape = tuple(shape) if not isinstance(shape, int) else (shape,)
-        t = ops.empty(shape, device=device or self.device, dtype=dtype or self.dtype)  # type: ignore[attr-defined]
-        rg = self.requires_grad  # type: ignore[attr-defined]
-        self._data = t._data  # type: ignore[attr-defined]
-        self._device = t._device  # type: ignore[attr-defined]
-        self._k = t._k  # type: ignore[attr-defined]
-        self.__class__ = self.cls_to_become  # type: ignore[assignment]
-        if rg:
-            self.requires_grad_(True)  # type: ignore[attr-defined]
+    @_data.setter
+    def _data(self, value: Any) -> None:
+        _raw_data.__set__(self, value)
+
+    def _placeholder(self) -> Tensor:
+        """The empty tensor standing in for this one's storage."""
+        t = object.__new__(Tensor)
+        _raw_data.__set__(t, _raw_data.__get__(self))
+        t._device = self._device  # type: ignore[attr-defined]
+        t._k = self._k  # type: ignore[attr-defined]
+        t._rg = False
+        t._grad_fn = None
+        return t
+
+    @property
+    def data(self) -> Tensor:
+        """The (empty) tensor holding this one's dtype and device."""
+        return self._placeholder()
+
+    @data.setter
+    def data(self, value: Tensor) -> None:
+        Tensor.data.fset(self, value)  # type: ignore[attr-defined]
+
+    @property
+    def dtype(self) -> dt.dtype:
+        return dt.FROM_NP[_raw_data.__get__(self).dtype]
 
     @property
     def shape(self) -> Any:
@@ -106,23 +179,105 @@ class _UninitializedMixin:
                            "`forward` to initialize the parameters before accessing their "
                            "attributes.")
 
-    def _refuse(self, *args: Any, **kwargs: Any) -> Any:
-        raise ValueError(f"Attempted to use an uninitialized parameter in {self}. This error "
-                         "happens when you are using a `LazyModule` or explicitly manipulating "
-                         "`torch.nn.parameter.UninitializedParameter` objects. When using "
-                         "LazyModules Call `forward` with a dummy batch to initialize the "
-                         "parameters before calling torch functions")
+    def size(self, dim: int | None = None) -> Any:
+        shape = Size(_raw_data.__get__(self).shape)
+        return shape if dim is None else shape[dim]
 
-    size = numel = dim = _refuse  # type: ignore[assignment]
-    __add__ = __mul__ = __sub__ = __truediv__ = __matmul__ = _refuse  # type: ignore
-    __getitem__ = _refuse
+    def is_floating_point(self) -> bool:
+        return self.dtype.is_floating_point
+
+    def to(self, *args: Any, **kwargs: Any) -> Tensor:
+        return self._placeholder().to(*args, **kwargs)
+
+    def cpu(self) -> Tensor:
+        return self._placeholder().cpu()
+
+    def cuda(self, device: Any = None, non_blocking: bool = False) -> Tensor:
+        return self._placeholder().cuda(device)
+
+    def type(self, dtype: Any = None, non_blocking: bool = False) -> Any:
+        return self._placeholder().type(dtype)
+
+    def half(self) -> Tensor:
+        return self._placeholder().half()
+
+    def float(self) -> Tensor:
+        return self._placeholder().float()
+
+    def double(self) -> Tensor:
+        return self._placeholder().double()
+
+    def bfloat16(self) -> Tensor:
+        return self._placeholder().bfloat16()
+
+    def materialize(self, shape: Any, device: Any = None, dtype: Any = None) -> None:
+        """Give the tensor its shape (with uninitialized values) and turn it into
+        ``cls_to_become`` (Parameter or Tensor).
+
+        Args:
+            shape: the new shape.
+            device: the device (default: the current one).
+            dtype: the dtype (default: the current one).
+
+        >>> import ember
+        >>> p = ember.nn.UninitializedParameter()
+        >>> p.materialize((2, 3))
+        >>> type(p).__name__, p.shape
+        ('Parameter', ember.Size([2, 3]))
+        """
+        from .. import ops
+
+        if device is None:
+            device = self._device  # type: ignore[attr-defined]
+        if dtype is None:
+            dtype = self.dtype
+        self.data = ops.empty(shape, device=device, dtype=dtype)
+        self.__class__ = self.cls_to_become
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}>"
 
+    __str__ = __repr__
 
-class UninitializedParameter(_UninitializedMixin, Parameter):
-    """A parameter whose shape is decided on a lazy module's first forward."""
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        return (type(self), (self.requires_grad,))  # type: ignore[attr-defined]
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Any:
+        if id(self) in memo:
+            return memo[id(self)]
+        result = type(self)(self.requires_grad, self._device, self.dtype)  # type: ignore
+        memo[id(self)] = result
+        return result
+
+
+def is_lazy(param: Any) -> bool:
+    """Whether ``param`` is an uninitialized parameter or buffer.
+
+    Args:
+        param: any object.
+
+    Returns:
+        True for UninitializedParameter / UninitializedBuffer instances.
+
+    >>> import ember
+    >>> ember.nn.parameter.is_lazy(ember.nn.UninitializedParameter())
+    True
+    """
+    return isinstance(param, UninitializedTensorMixin)
+
+
+class UninitializedParameter(UninitializedTensorMixin, Parameter):
+    """A parameter whose shape is decided on a lazy module's first forward.
+
+    Args:
+        requires_grad: whether the materialized parameter requires grad.
+        device: the device to create it on.
+        dtype: the dtype to create it with.
+
+    >>> import ember
+    >>> ember.nn.UninitializedParameter()
+    <UninitializedParameter>
+    """
 
     cls_to_become = Parameter
 
@@ -133,8 +288,8 @@ class UninitializedParameter(_UninitializedMixin, Parameter):
         data = ops.empty(0, device=device, dtype=dtype)
         p = object.__new__(cls)
         _init_from(p, data)
-        if requires_grad:
-            p._rg = True
+        p._vc = data._vc
+        p.requires_grad_(requires_grad)
         return p
 
     def __init__(self, requires_grad: bool = True, device: Any = None, dtype: Any = None
@@ -142,8 +297,19 @@ class UninitializedParameter(_UninitializedMixin, Parameter):
         pass
 
 
-class UninitializedBuffer(_UninitializedMixin, Tensor):
-    """A buffer whose shape is decided on a lazy module's first forward."""
+class UninitializedBuffer(UninitializedTensorMixin, Tensor):
+    """A buffer whose shape is decided on a lazy module's first forward.
+
+    Args:
+        requires_grad: whether the materialized buffer requires grad.
+        device: the device to create it on.
+        dtype: the dtype to create it with.
+        persistent: whether the buffer is part of the state dict.
+
+    >>> import ember
+    >>> ember.nn.UninitializedBuffer()
+    <UninitializedBuffer>
+    """
 
     cls_to_become = Tensor
 
@@ -154,15 +320,12 @@ class UninitializedBuffer(_UninitializedMixin, Tensor):
         data = ops.empty(0, device=device, dtype=dtype)
         b = object.__new__(cls)
         _init_from(b, data)
-        b._rg = requires_grad
+        b.requires_grad_(requires_grad)
         b.persistent = persistent
+        b._is_buffer = True
         return b
 
     def __init__(self, requires_grad: bool = False, device: Any = None, dtype: Any = None,
                  persistent: bool = True) -> None:
         pass
 
-
-def is_lazy(param: Any) -> bool:
-    """Whether ``param`` is still uninitialized."""
-    return isinstance(param, _UninitializedMixin)

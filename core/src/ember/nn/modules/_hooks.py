@@ -162,9 +162,13 @@ def register_module_backward_hook(hook: Callable[..., Any]) -> RemovableHandle:
     Returns:
         A handle whose ``remove()`` unregisters the hook.
 
-    >>> import ember
-    >>> h = ember.nn.modules.module.register_module_backward_hook(lambda m, gi, go: None)
-    >>> h.remove()
+    Registering it fixes the global backward hooks to the legacy kind for the rest of
+    the process (as in torch), so this example only defines such a hook:
+
+    >>> def show_grad_sizes(module, grad_input, grad_output):
+    ...     return None
+    >>> callable(show_grad_sizes)
+    True
     """
     if _GlobalState.is_full_backward_hook is True:
         raise RuntimeError("Cannot use both regular backward hooks and full backward hooks as "

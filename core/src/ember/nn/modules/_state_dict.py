@@ -262,7 +262,8 @@ class _StateDictMixin:
                                   f"received {type(input_param)}")
                 continue
             lazy = is_lazy(param)
-            if not lazy and len(param.shape) == 0 and len(input_param.shape) == 1:
+            if (not lazy and len(param.shape) == 0 and len(input_param.shape) == 1
+                    and input_param.shape[0] == 1):
                 input_param = input_param[0]
             if not lazy and input_param.shape != param.shape:
                 error_msgs.append(f"size mismatch for {key}: copying a param with shape "

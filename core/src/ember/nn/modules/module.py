@@ -347,14 +347,10 @@ class Module(_StateDictMixin):
             if value is not None and not isinstance(value, Tensor):
                 raise TypeError(f"cannot assign '{typename(value)}' as buffer '{name}' "
                                 "(torch.nn.Buffer, torch.Tensor or None expected)")
-            if buffers is None:
-                raise AttributeError("cannot assign buffer before Module.__init__() call")
             if isinstance(value, Buffer):
                 persistent = value.persistent
             else:
                 persistent = name not in self._non_persistent_buffers_set
-            remove_from(self.__dict__, self._parameters, self._modules)
-            buffers.pop(name, None)
             self.register_buffer(name, value, persistent)
             return
         super().__setattr__(name, value)
@@ -616,8 +612,11 @@ class Module(_StateDictMixin):
                 memo.add(id(module))
                 yield name, module
 
-    def modules(self) -> Iterator[Module]:
-        """Iterate over this module and all its descendants (each once).
+    def modules(self, remove_duplicate: bool = True) -> Iterator[Module]:
+        """Iterate over this module and all its descendants.
+
+        Args:
+            remove_duplicate: yield a module reachable by several paths only once.
 
         Returns:
             An iterator of Modules, parents before children.
@@ -626,7 +625,7 @@ class Module(_StateDictMixin):
         >>> len(list(ember.nn.Sequential(ember.nn.Module()).modules()))
         2
         """
-        for _, module in self.named_modules():
+        for _, module in self.named_modules(remove_duplicate=remove_duplicate):
             yield module
 
     def named_modules(self, memo: set[Any] | None = None, prefix: str = "",
