@@ -85,6 +85,8 @@ def _prepare_key(x: Tensor, key: Any) -> tuple[tuple[Any, ...], bool]:
             out.append(k.from_numpy(arr, x._device))
             dim += arr.ndim if arr.dtype.kind == "b" else 1
             advanced = True
+        elif isinstance(e, str):
+            raise TypeError("new(): invalid data type 'str'")
         else:
             try:
                 i = e.__index__()
@@ -124,6 +126,8 @@ def _bw_getitem(node: Any, g: Tensor) -> Tensor:
 def getitem(x: Tensor, key: Any) -> Tensor:
     """``x[key]`` with torch's semantics: basic indexing gives a view, advanced indexing a
     copy."""
+    if type(key) is not tuple:
+        key = (key,)
     bkey, advanced = _prepare_key(x, key)
     k = x._k
     try:
@@ -142,6 +146,8 @@ def getitem(x: Tensor, key: Any) -> Tensor:
 
 def setitem(x: Tensor, key: Any, value: Any) -> None:
     """``x[key] = value`` in place (``value`` broadcast to the indexed region)."""
+    if type(key) is not tuple:
+        key = (key,)
     bkey, advanced = _prepare_key(x, key)
     if not isinstance(value, Tensor):
         value = to_tensor(value, x)
@@ -214,8 +220,8 @@ def index_put_(input: Tensor, indices: Any, values: Any, accumulate: bool = Fals
 
 
 def _check_index(op: str, x: Tensor, dim: int, index: Tensor) -> int:
-    if not isinstance(index, Tensor) or index.dtype is not dt.int64:
-        raise RuntimeError(f"{op}(): Expected dtype int64 for index")
+    if not isinstance(index, Tensor) or index.dtype not in (dt.int64, dt.int32):
+        raise RuntimeError(f"{op}(): Expected dtype int32/int64 for index")
     d = wrap_dim(dim, x.ndim, op)
     if index.ndim != x.ndim and not (index.ndim <= 1 and x.ndim <= 1):
         raise RuntimeError(f"Index tensor must have the same number of dimensions as input "
@@ -223,7 +229,7 @@ def _check_index(op: str, x: Tensor, dim: int, index: Tensor) -> int:
     if index.numel():
         n = x.shape[d] if x.ndim else 1
         lo, hi = int(index.min()), int(index.max())
-        if lo < -n or hi >= n:
+        if lo < 0 or hi >= n:
             bad = hi if hi >= n else lo
             raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {n}")
     return d
@@ -306,6 +312,12 @@ def scatter(input: Tensor, dim: int, index: Tensor, src: Any = None, *,  # noqa:
     ``dim``; ``reduce='add'``/``'multiply'`` combine instead of overwriting."""
     if src is None:
         src = value
+    if reduce is not None and isinstance(src, Tensor):
+        import warnings
+
+        warnings.warn("The reduce argument of torch.scatter with Tensor src is deprecated and "
+                      "will be removed in a future PyTorch release. Use torch.scatter_reduce "
+                      "instead for more reduction options.", UserWarning, stacklevel=2)
     if reduce == "add":
         return _scatter_impl("scatter", input, dim, index, src, True)
     if reduce == "multiply":
