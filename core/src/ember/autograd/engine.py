@@ -8,6 +8,7 @@ leaf go through its hooks and then into ``.grad``; ``autograd.grad`` captures th
 from __future__ import annotations
 
 import heapq
+import itertools
 import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -137,13 +138,15 @@ def run_backward(tensors: Sequence[Tensor], grad_tensors: Sequence[Tensor | None
     for _, g in root_edges:
         handed_out.add(id(g))
 
+    # Among nodes with the same priority (leaves), the first one made ready runs first.
     ready: list[tuple[int, int, Node]] = []
+    tiebreak = itertools.count()
     for (node, nr), g in root_edges:
         _add_to_buffer(buffers, node, nr, g)
     for (node, _), _g in root_edges:
         if deps.get(id(node), 0) == 0 and (needed is None or id(node) in needed):
             if not any(r[2] is node for r in ready):
-                heapq.heappush(ready, (-node._seq, id(node), node))
+                heapq.heappush(ready, (-node._seq, next(tiebreak), node))
 
     prev_mode = GRAD.enabled
     GRAD.enabled = create_graph
@@ -202,7 +205,7 @@ def run_backward(tensors: Sequence[Tensor], grad_tensors: Sequence[Tensor | None
                 left = deps[id(child)] - 1
                 deps[id(child)] = left
                 if left == 0:
-                    heapq.heappush(ready, (-child._seq, id(child), child))
+                    heapq.heappush(ready, (-child._seq, next(tiebreak), child))
     finally:
         GRAD.enabled = prev_mode
 

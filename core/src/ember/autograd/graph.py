@@ -10,6 +10,7 @@ backward function written with ember ops, so the backward pass is itself recorda
 from __future__ import annotations
 
 import itertools
+import sys
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable
@@ -163,6 +164,33 @@ class Node:
             out.append(t)
         return tuple(out)
 
+    def protect_saved(self, t: Tensor) -> None:
+        """Keep a private copy of any saved tensor sharing memory with ``t``.
+
+        Called just before ``t`` is overwritten by an in-place op whose out-of-place result
+        this node produced (``h.mul_(x)`` saves the old ``h``): the node needs the values
+        from before the write, as torch keeps the original ``self``.
+        """
+        if not self._saved:
+            return
+        from .._tensor import wrap
+
+        vc = t._vc
+        saved = list(self._saved)
+        versions = list(self._versions)
+        for i, item in enumerate(saved):
+            if item is None or type(item) is tuple or item._vc is not vc:
+                continue
+            keep = wrap(item._k.copy(item._data), item._device, item._k)
+            keep._rg = item._rg
+            if item._grad_fn is not None:
+                keep._grad_fn = item._grad_fn
+                keep._out_nr = item._out_nr
+            saved[i] = keep
+            versions[i] = 0
+        self._saved = tuple(saved)
+        self._versions = tuple(versions)
+
     def release(self) -> None:
         """Free the saved tensors (after a backward pass without ``retain_graph``)."""
         if self._saved:
@@ -223,6 +251,7 @@ class AccumulateGrad(Node):
     def __init__(self, variable: Tensor) -> None:
         super().__init__("AccumulateGrad", None, ())
         self.variable = variable
+        self._seq = sys.maxsize  # as in torch: leaves run as soon as they are ready
 
 
 def accumulator(t: Tensor) -> AccumulateGrad:
