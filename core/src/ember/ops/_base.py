@@ -301,6 +301,8 @@ def write_inplace(t: Tensor, result: Tensor, op: str) -> Tensor:
         if not ok:
             raise RuntimeError(f"output with shape {list(t._data.shape)} doesn't match the "
                                f"broadcast shape {list(result._data.shape)}")
+    if GRAD.enabled and result._grad_fn is not None:
+        result._grad_fn.protect_saved(t)  # the op may have saved t's old value
     try:
         t._k.copy_into(t._data, result._data)
     except ValueError as exc:
