@@ -1,21 +1,22 @@
-"""Module hooks: the global hook registries and the machinery behind backward hooks.
+"""Module hooks: the global registries, per-module registration, and the hooked call.
 
-Per-module hooks live in dicts on each module (see ``module.py``); the dicts here apply to
-every module. Full backward hooks work by routing a module's tensor inputs and outputs
-through an identity node (``BackwardHookFunctionBackward``) whose autograd hooks see the
-gradients with respect to the module's outputs and inputs.
+The global dicts here apply to every module; each module keeps its own dicts (created in
+``Module.__init__``). ``_HooksMixin`` (a base of Module) registers per-module hooks and
+implements ``__call__``: global then per-module forward pre-hooks, the backward-hook
+set-up (``_backward_hook.py``), ``forward``, then forward hooks.
 """
 
 from __future__ import annotations
 
+import warnings
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
-from ..._tensor import Tensor, _alias
-from ...autograd.grad_mode import GRAD
-from ...autograd.graph import Node, RemovableHandle, record
+from ..._tensor import Tensor
+from ...autograd.graph import RemovableHandle
+from ._backward_hook import BackwardHook
 
 __all__ = [
     "register_module_forward_pre_hook",
@@ -252,130 +253,313 @@ class _WrappedHook:
             self.module = weakref.ref(state["module"])
 
 
-def _identity_backward(node: Node, *grads: Any) -> tuple[Any, ...]:
-    return grads
+class _HooksMixin:
+    """Per-module hook registration and the hooked forward call of Module."""
 
+    _forward_pre_hooks: OrderedDict[int, Any]
+    _forward_pre_hooks_with_kwargs: OrderedDict[int, bool]
+    _forward_hooks: OrderedDict[int, Any]
+    _forward_hooks_with_kwargs: OrderedDict[int, bool]
+    _forward_hooks_always_called: OrderedDict[int, bool]
+    _backward_pre_hooks: OrderedDict[int, Any]
+    _backward_hooks: OrderedDict[int, Any]
+    _is_full_backward_hook: bool | None
+    forward: Callable[..., Any]
 
-def _hook_identity(tensors: list[Tensor]) -> tuple[tuple[Tensor, ...], Node | None]:
-    """Route ``tensors`` through one identity node; returns the new tensors and the node.
+    def register_forward_pre_hook(self, hook: Callable[..., Any], *, prepend: bool = False,
+                                  with_kwargs: bool = False) -> RemovableHandle:
+        """Register a hook run before every ``forward`` call.
 
-    Tensors that do not require grad come back as plain aliases outside the graph.
-    """
-    outs = tuple(_alias(t) for t in tensors)
-    inputs = tuple(t if t.requires_grad else None for t in tensors)
-    graph_outs = tuple(o if t.requires_grad else None for o, t in zip(outs, tensors, strict=True))
-    if all(t is None for t in inputs):
-        return outs, None
-    node = record("BackwardHookFunctionBackward", _identity_backward, inputs, graph_outs)
-    return outs, node
+        Args:
+            hook: ``hook(module, args) -> None or new args`` (a non-tuple result is wrapped
+                in a tuple); with ``with_kwargs``, ``hook(module, args, kwargs) -> None or
+                (new_args, new_kwargs)``.
+            prepend: run before the hooks already registered.
+            with_kwargs: pass the keyword arguments too.
 
+        Returns:
+            A handle whose ``remove()`` unregisters the hook.
 
-class BackwardHook:
-    """Runs a module's full backward hooks and backward pre-hooks for one forward call.
+        >>> import ember
+        >>> h = ember.nn.Module().register_forward_pre_hook(lambda m, a: None)
+        >>> h.remove()
+        """
+        handle = RemovableHandle(self._forward_pre_hooks, self._forward_pre_hooks_with_kwargs)
+        self._forward_pre_hooks[handle.id] = hook
+        if with_kwargs:
+            self._forward_pre_hooks_with_kwargs[handle.id] = True
+        if prepend:
+            self._forward_pre_hooks.move_to_end(handle.id, last=False)
+        return handle
 
-    ``setup_input_hook`` wraps the tensor arguments, ``setup_output_hook`` the tensor
-    outputs; the identity node on the outputs sees ``grad_output`` (and runs the pre-hooks,
-    which may replace it), the one on the inputs sees ``grad_input`` and runs the hooks.
-    """
+    def register_forward_hook(self, hook: Callable[..., Any], *, prepend: bool = False,
+                              with_kwargs: bool = False, always_call: bool = False
+                              ) -> RemovableHandle:
+        """Register a hook run after every ``forward`` call.
 
-    def __init__(self, module: Any, user_hooks: list[Callable[..., Any]],
-                 user_pre_hooks: list[Callable[..., Any]]) -> None:
-        self.user_hooks = user_hooks
-        self.user_pre_hooks = user_pre_hooks
-        self.module = module
-        self.grad_outputs: tuple[Any, ...] | None = None
-        self.n_outputs = -1
-        self.output_tensors_index: list[int] | None = None
-        self.n_inputs = -1
-        self.input_tensors_index: list[int] | None = None
+        Args:
+            hook: ``hook(module, args, output) -> None or new output``; with
+                ``with_kwargs``, ``hook(module, args, kwargs, output)``.
+            prepend: run before the hooks already registered.
+            with_kwargs: pass the keyword arguments too.
+            always_call: run the hook even when ``forward`` raises.
 
-    @staticmethod
-    def _pack_with_none(indices: list[int], values: Any, size: int) -> tuple[Any, ...]:
-        res: list[Any] = [None] * size
-        for idx, val in zip(indices, values, strict=False):
-            res[idx] = val
-        return tuple(res)
+        Returns:
+            A handle whose ``remove()`` unregisters the hook.
 
-    def _set_user_hook(self, node: Node, tensors_index: list[int]) -> None:
-        def hook(grad_input: tuple[Any, ...], _grad_output: Any) -> Any:
-            if self.grad_outputs is None:
-                # The gradient reached the inputs without passing through the outputs
-                # (e.g. double backward): nothing to report.
-                return None
-            res = self._pack_with_none(tensors_index, grad_input, self.n_inputs)
-            for user_hook in self.user_hooks:
-                out = user_hook(self.module, res, self.grad_outputs)
-                if out is None:
-                    continue
-                if len(out) != len(res):
-                    raise RuntimeError("Backward hook returned an invalid number of grad_input, "
-                                       f"got {len(out)}, but expected {len(res)}")
-                res = tuple(out)
-            self.grad_outputs = None
-            return tuple(res[i] for i in tensors_index)
+        >>> import ember
+        >>> h = ember.nn.Module().register_forward_hook(lambda m, a, o: None)
+        >>> h.remove()
+        """
+        handle = RemovableHandle(self._forward_hooks, self._forward_hooks_with_kwargs,
+                                 self._forward_hooks_always_called)
+        self._forward_hooks[handle.id] = hook
+        if with_kwargs:
+            self._forward_hooks_with_kwargs[handle.id] = True
+        if always_call:
+            self._forward_hooks_always_called[handle.id] = True
+        if prepend:
+            self._forward_hooks.move_to_end(handle.id, last=False)
+        return handle
 
-        node.register_hook(hook)
+    def register_full_backward_pre_hook(self, hook: Callable[..., Any], prepend: bool = False
+                                        ) -> RemovableHandle:
+        """Register a hook run when the gradients with respect to the module's outputs are
+        computed.
 
-    def _set_output_hook(self, node: Node, tensors_index: list[int]) -> None:
-        def prehook(grad_output: tuple[Any, ...]) -> Any:
-            self.grad_outputs = self._pack_with_none(tensors_index, grad_output,
-                                                     self.n_outputs)
-            if self.user_pre_hooks:
-                expected_len = len(self.grad_outputs)
-                for user_pre_hook in self.user_pre_hooks:
-                    new = user_pre_hook(self.module, self.grad_outputs)
-                    if new is None:
-                        continue
-                    if len(new) != expected_len:
-                        raise RuntimeError("Backward pre hook returned an invalid number of "
-                                           f"grad_output, got {len(new)}, but expected "
-                                           f"{expected_len}")
-                    self.grad_outputs = tuple(new)
-            local_grad_outputs = self.grad_outputs
-            if self.input_tensors_index is None:
-                # No input requires grad: the input-side node never runs, so the hooks
-                # are called here with all-None grad_input.
-                grad_inputs = self._pack_with_none([], [], self.n_inputs)
-                for user_hook in self.user_hooks:
-                    res = user_hook(self.module, grad_inputs, self.grad_outputs)
-                    if res is not None and not (isinstance(res, tuple)
-                                                and all(el is None for el in res)):
-                        raise RuntimeError("Backward hook for Modules where no input requires "
-                                           "gradient should always return None or None for "
-                                           "all gradients.")
-                self.grad_outputs = None
-            return tuple(local_grad_outputs[i] for i in tensors_index)
+        Args:
+            hook: ``hook(module, grad_output) -> None or new grad_output`` (a tuple with one
+                entry per output, None for non-tensor outputs).
+            prepend: run before the hooks already registered.
 
-        node.register_prehook(prehook)
+        Returns:
+            A handle whose ``remove()`` unregisters the hook.
 
-    def _apply_on_tensors(self, args: tuple[Any, ...], on_node: Callable[..., None]
-                          ) -> tuple[tuple[Any, ...], list[int] | None]:
-        tensors_idx = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
-        tensors = [args[i] for i in tensors_idx]
-        if not (any(t.requires_grad for t in tensors) and GRAD.enabled):
-            return args, None
-        new_tensors, node = _hook_identity(tensors)
-        assert node is not None
-        on_node(node, tensors_idx)
-        arg_list = list(args)
-        for idx, val in zip(tensors_idx, new_tensors, strict=True):
-            arg_list[idx] = val
-        return tuple(arg_list), tensors_idx
+        >>> import ember
+        >>> h = ember.nn.Module().register_full_backward_pre_hook(lambda m, g: None)
+        >>> h.remove()
+        """
+        handle = RemovableHandle(self._backward_pre_hooks)
+        self._backward_pre_hooks[handle.id] = hook
+        if prepend:
+            self._backward_pre_hooks.move_to_end(handle.id, last=False)
+        return handle
 
-    def setup_input_hook(self, args: tuple[Any, ...]) -> tuple[Any, ...]:
-        """Wrap the forward's positional arguments; returns the arguments to pass on."""
-        res, idx = self._apply_on_tensors(args, self._set_user_hook)
-        self.n_inputs = len(args)
-        self.input_tensors_index = idx
-        return res
+    def register_backward_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """Register a legacy backward hook on the last autograd node of the forward.
 
-    def setup_output_hook(self, result: Any) -> Any:
-        """Wrap the forward's output (a tensor or a tuple); returns the output to give back."""
-        is_tuple = isinstance(result, tuple)
-        args = result if is_tuple else (result,)
-        res, idx = self._apply_on_tensors(args, self._set_output_hook)
-        self.n_outputs = len(args)
-        self.output_tensors_index = idx
-        if is_tuple:
-            return type(result)(*res) if hasattr(result, "_fields") else res
-        return res[0]
+        Prefer :meth:`register_full_backward_hook`, which sees the gradients with respect
+        to the module's actual inputs and outputs.
+
+        Args:
+            hook: ``hook(module, grad_input, grad_output) -> None or new grad_input``.
+
+        Returns:
+            A handle whose ``remove()`` unregisters the hook.
+        """
+        if self._is_full_backward_hook is True:
+            raise RuntimeError("Cannot use both regular backward hooks and full backward hooks "
+                               "on a single Module. Please use only one of them.")
+        self._is_full_backward_hook = False
+        handle = RemovableHandle(self._backward_hooks)
+        self._backward_hooks[handle.id] = hook
+        return handle
+
+    def register_full_backward_hook(self, hook: Callable[..., Any], prepend: bool = False
+                                    ) -> RemovableHandle:
+        """Register a hook run when the gradients with respect to the module's inputs are
+        computed.
+
+        Args:
+            hook: ``hook(module, grad_input, grad_output) -> None or new grad_input``; both
+                are tuples with one entry per positional input / output (None where no
+                gradient flows).
+            prepend: run before the hooks already registered.
+
+        Returns:
+            A handle whose ``remove()`` unregisters the hook.
+
+        >>> import ember
+        >>> h = ember.nn.Module().register_full_backward_hook(lambda m, gi, go: None)
+        >>> h.remove()
+        """
+        if self._is_full_backward_hook is False:
+            raise RuntimeError("Cannot use both regular backward hooks and full backward hooks "
+                               "on a single Module. Please use only one of them.")
+        self._is_full_backward_hook = True
+        handle = RemovableHandle(self._backward_hooks)
+        self._backward_hooks[handle.id] = hook
+        if prepend:
+            self._backward_hooks.move_to_end(handle.id, last=False)
+        return handle
+
+    def _get_backward_hooks(self) -> tuple[list[Any], list[Any]]:
+        full: list[Any] = []
+        legacy: list[Any] = []
+        if _GlobalState.is_full_backward_hook is True:
+            full += _global_backward_hooks.values()
+        if self._is_full_backward_hook is True:
+            full += self._backward_hooks.values()
+        if _GlobalState.is_full_backward_hook is False:
+            legacy += _global_backward_hooks.values()
+        if self._is_full_backward_hook is False:
+            legacy += self._backward_hooks.values()
+        return full, legacy
+
+    def _get_backward_pre_hooks(self) -> list[Any]:
+        return [*_global_backward_pre_hooks.values(), *self._backward_pre_hooks.values()]
+
+    def _maybe_warn_non_full_backward_hook(self, inputs: Any, result: Any, grad_fn: Any
+                                           ) -> None:
+        if not isinstance(result, Tensor):
+            if not (isinstance(result, tuple) and all(isinstance(r, Tensor) for r in result)):
+                warnings.warn("Using non-full backward hooks on a Module that does not return a "
+                              "single Tensor or a tuple of Tensors is deprecated and will be "
+                              "removed in future versions. This hook will be missing some of "
+                              "the grad_output. Please use register_full_backward_hook to get "
+                              "the documented behavior.", FutureWarning, stacklevel=3)
+                return
+        else:
+            result = (result,)
+        if not isinstance(inputs, Tensor):
+            if not (isinstance(inputs, tuple) and all(isinstance(i, Tensor) for i in inputs)):
+                warnings.warn("Using non-full backward hooks on a Module that does not take as "
+                              "input a single Tensor or a tuple of Tensors is deprecated and "
+                              "will be removed in future versions. This hook will be missing "
+                              "some of the grad_input. Please use register_full_backward_hook "
+                              "to get the documented behavior.", FutureWarning, stacklevel=3)
+                return
+        else:
+            inputs = (inputs,)
+        out_grad_fn = {id(r.grad_fn) for r in result if r.grad_fn is not None}
+        if len(out_grad_fn) == 0 or (len(out_grad_fn) == 1 and id(grad_fn) not in out_grad_fn):
+            warnings.warn("Using a non-full backward hook when outputs are nested in python data "
+                          "structure is deprecated and will be removed in future versions. This "
+                          "hook will be missing some grad_output.", FutureWarning, stacklevel=3)
+        elif len(out_grad_fn) > 1:
+            warnings.warn("Using a non-full backward hook when outputs are generated by different "
+                          "autograd Nodes is deprecated and will be removed in future versions. "
+                          "This hook will be missing some grad_output. Please use "
+                          "register_full_backward_hook to get the documented behavior.",
+                          FutureWarning, stacklevel=3)
+        else:
+            inputs_grad_fn = {id(i.grad_fn) for i in inputs if i.grad_fn is not None}
+            next_functions = {id(e[0]) if e is not None else id(None)
+                              for e in grad_fn.next_functions}
+            if inputs_grad_fn != next_functions:
+                warnings.warn("Using a non-full backward hook when the forward contains multiple "
+                              "autograd Nodes is deprecated and will be removed in future "
+                              "versions. This hook will be missing some grad_input. Please use "
+                              "register_full_backward_hook to get the documented behavior.",
+                              FutureWarning, stacklevel=3)
+
+    # ------------------------------------------------------------------ calling
+    def _call_impl(self, *args: Any, **kwargs: Any) -> Any:
+        forward_call = self.forward
+        if not (self._backward_hooks or self._backward_pre_hooks or self._forward_hooks
+                or self._forward_pre_hooks or _global_backward_pre_hooks
+                or _global_backward_hooks or _global_forward_hooks
+                or _global_forward_pre_hooks):
+            return forward_call(*args, **kwargs)
+
+        # ``call`` carries the (possibly hook-modified) arguments and the ids of the
+        # always-call forward hooks already run, for the error path below.
+        call: dict[str, Any] = {"args": args, "kwargs": kwargs, "called": set()}
+        try:
+            return self._call_with_hooks(forward_call, call)
+        except Exception:
+            self._run_always_called_hooks(call)
+            raise
+
+    def _call_with_hooks(self, forward_call: Callable[..., Any], call: dict[str, Any]) -> Any:
+        args, kwargs, called = call["args"], call["kwargs"], call["called"]
+        full_backward_hooks: list[Any] = []
+        legacy_backward_hooks: list[Any] = []
+        backward_pre_hooks: list[Any] = []
+        if self._backward_pre_hooks or _global_backward_pre_hooks:
+            backward_pre_hooks = self._get_backward_pre_hooks()
+        if self._backward_hooks or _global_backward_hooks:
+            full_backward_hooks, legacy_backward_hooks = self._get_backward_hooks()
+
+        for hook_id, hook in (*_global_forward_pre_hooks.items(),
+                              *self._forward_pre_hooks.items()):
+            if hook_id in self._forward_pre_hooks_with_kwargs:
+                result = hook(self, args, kwargs)
+                if result is not None:
+                    if isinstance(result, tuple) and len(result) == 2:
+                        args, kwargs = result
+                    else:
+                        raise RuntimeError("forward pre-hook must return None or a tuple of "
+                                           f"(new_args, new_kwargs), but got {result}.")
+            else:
+                result = hook(self, args)
+                if result is not None:
+                    args = result if isinstance(result, tuple) else (result,)
+            call["args"], call["kwargs"] = args, kwargs
+
+        bw_hook = None
+        if full_backward_hooks or backward_pre_hooks:
+            bw_hook = BackwardHook(self, full_backward_hooks, backward_pre_hooks)
+            args = bw_hook.setup_input_hook(args)
+
+        result = forward_call(*args, **kwargs)
+
+        for hook_id, hook in (*_global_forward_hooks.items(),
+                              *self._forward_hooks.items()):
+            if (hook_id in self._forward_hooks_always_called
+                    or hook_id in _global_forward_hooks_always_called):
+                called.add(hook_id)
+            if (hook_id in self._forward_hooks_with_kwargs
+                    or hook_id in _global_forward_hooks_with_kwargs):
+                hook_result = hook(self, args, kwargs, result)
+            else:
+                hook_result = hook(self, args, result)
+            if hook_result is not None:
+                result = hook_result
+
+        if bw_hook is not None:
+            if not isinstance(result, (Tensor, tuple)):
+                warnings.warn("For backward hooks to be called, module output should be a "
+                              f"Tensor or a tuple of Tensors but received {type(result)}",
+                              stacklevel=3)
+            result = bw_hook.setup_output_hook(result)
+
+        if legacy_backward_hooks:
+            var = result
+            while not isinstance(var, Tensor):
+                if isinstance(var, dict):
+                    var = next(v for v in var.values() if isinstance(v, Tensor))
+                else:
+                    var = var[0]
+            grad_fn = var.grad_fn
+            if grad_fn is not None:
+                for hook in legacy_backward_hooks:
+                    grad_fn.register_hook(_WrappedHook(hook, self))
+                self._maybe_warn_non_full_backward_hook(args, result, grad_fn)
+        return result
+
+    def _run_always_called_hooks(self, call: dict[str, Any]) -> None:
+        args, kwargs, called = call["args"], call["kwargs"], call["called"]
+        for hook_id, hook in _global_forward_hooks.items():
+            if hook_id in _global_forward_hooks_always_called and hook_id not in called:
+                try:
+                    hook(self, args, None)
+                except Exception as e:
+                    warnings.warn("global module forward hook with ``always_call=True`` raised "
+                                  "an exception that was silenced as another error was raised "
+                                  f"in forward: {e}", stacklevel=3)
+        for hook_id, hook in self._forward_hooks.items():
+            if hook_id in self._forward_hooks_always_called and hook_id not in called:
+                try:
+                    if hook_id in self._forward_hooks_with_kwargs:
+                        hook(self, args, kwargs, None)
+                    else:
+                        hook(self, args, None)
+                except Exception as e:
+                    warnings.warn("module forward hook with ``always_call=True`` raised an "
+                                  "exception that was silenced as another error was raised in "
+                                  f"forward: {e}", stacklevel=3)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._call_impl(*args, **kwargs)
+
