@@ -313,9 +313,19 @@ def write_inplace(t: Tensor, result: Tensor, op: str) -> Tensor:
                 "performing the operation.") from None
         raise
     t._vc.v += 1
-    if GRAD.enabled and result._rg:
-        _rebase_history(t, result)
+    if GRAD.enabled:
+        if not result._rg and t._rg:
+            # The new value does not depend on anything that requires grad (fill_, zero_,
+            # copy_ of a constant): the old value gets a zero gradient.
+            result = _alias(result)
+            record("FillBackward0", _bw_no_grad, (t,), result)
+        if result._rg:
+            _rebase_history(t, result)
     return t
+
+
+def _bw_no_grad(node: Any, g: Tensor) -> None:
+    return None
 
 
 def _rebase_history(t: Tensor, result: Tensor) -> None:
