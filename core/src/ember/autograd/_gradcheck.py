@@ -141,7 +141,7 @@ def _check_inputs(inputs: tuple[Any, ...]) -> list[int]:
                               "complex. ", UserWarning, stacklevel=3)
             strides = t.stride()
             if any(s == 0 and n > 1 for s, n in zip(strides, t.shape, strict=True)):
-                raise ValueError(f"The {idx}th input has a dimension with stride 0. gradcheck "
+                raise RuntimeError(f"The {idx}th input has a dimension with stride 0. gradcheck "
                                  "only supports inputs that are non-overlapping to be able to "
                                  "compute the numerical gradients correctly. You should call "
                                  ".contiguous on the input before passing it to gradcheck.")

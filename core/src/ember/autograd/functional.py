@@ -276,7 +276,7 @@ def jacobian(func: Callable[..., Any], inputs: Any, create_graph: bool = False,
     from .. import ops
 
     if strategy not in ("forward-mode", "reverse-mode"):
-        raise ValueError('Expected strategy to be either "forward-mode" or "reverse-mode". '
+        raise AssertionError('Expected strategy to be either "forward-mode" or "reverse-mode". '
                          'Hint: If your function has more outputs than inputs, "forward-mode" '
                          'tends to be more performant. Otherwise, prefer to use '
                          '"reverse-mode".')
@@ -341,6 +341,9 @@ def hessian(func: Callable[..., Any], inputs: Any, create_graph: bool = False,
         inputs, ``H[i][j]`` of shape ``inputs[i].shape + inputs[j].shape``.
     """
     is_inputs_tuple, ins = _as_tuple(inputs, "inputs", "hessian")
+    if outer_jacobian_strategy not in ("forward-mode", "reverse-mode"):
+        raise AssertionError('Expected strategy to be either "forward-mode" or '
+                             '"reverse-mode".')
 
     def single_output(*inp: Tensor) -> Tensor:
         out = func(*inp)
