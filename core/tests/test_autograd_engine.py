@@ -6,10 +6,9 @@ import tracemalloc
 import warnings
 import weakref
 
+import ember
 import numpy as np
 import pytest
-
-import ember
 
 torch = pytest.importorskip("torch")
 

@@ -1,10 +1,9 @@
 """ember.autograd.functional against torch.autograd.functional: values, structures, errors."""
 
-import numpy as np
-import pytest
-
 import ember
 import ember.autograd.functional as EF
+import numpy as np
+import pytest
 
 torch = pytest.importorskip("torch")
 TF = torch.autograd.functional

@@ -228,7 +228,7 @@ def _check_full(func: Callable[..., Any], inputs: tuple[Any, ...], diff_idx: lis
     numerical = [_numerical(func, inputs, i, None, eps) for i in diff_idx]
     for k, out in enumerate(outputs):
         if not out.requires_grad:
-            for j, num in enumerate(numerical):
+            for num in numerical:
                 if not np.allclose(num[k], 0.0, rtol=rtol, atol=atol):
                     return _fail("Numerical gradient for function expected to be zero",
                                  raise_exception)

@@ -194,7 +194,7 @@ def run_backward(tensors: Sequence[Tensor], grad_tensors: Sequence[Tensor | None
                             grad_inputs = tuple(new)
             if not retain_graph:
                 node.release()
-            for i, (e, g) in enumerate(zip(node.next_functions, grad_inputs, strict=True)):
+            for e, g in zip(node.next_functions, grad_inputs, strict=True):
                 if e is None:
                     continue
                 child = e[0]
