@@ -148,7 +148,8 @@ def _generate() -> None:
     pages = [(name, made[name]) for name in order]
     for name, text in pages:
         _write(f"api-{name}.rst", text)
-    toc = [".. toctree::", "   :maxdepth: 1", ""] + [f"   _generated/api-{name}" for name, _ in pages]
+    toc = [".. toctree::", "   :maxdepth: 1", ""]
+    toc += [f"   _generated/api-{name}" for name, _ in pages]
     _write("api-toc.rst", "\n".join(toc) + "\n")
     keep = {"primitives.rst", "api-toc.rst"} | {f"api-{name}.rst" for name, _ in pages}
     for stale in GENERATED.glob("*.rst"):
