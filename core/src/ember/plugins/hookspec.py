@@ -5,10 +5,14 @@ a module (conventionally ``<package>/plugin.py``, importing nothing heavy) whose
 decorated with :data:`hookimpl` implement the hooks below. First-party backends and layer
 families use exactly these hooks.
 
-Call semantics: every hook is called with keyword arguments, so a spec may gain arguments
-in a later plugin-API version without breaking plugins that do not take them. Collecting
-hooks return lists that the core concatenates; duplicates are errors naming both
-distributions.
+Call semantics: every hook is called with keyword arguments, and an implementation may
+take any subset of a spec's arguments, so a spec may gain arguments in a later plugin-API
+version without breaking plugins that do not take them. The core calls the collecting
+hooks plugin by plugin (so it knows which distribution declared what) and concatenates the
+lists they return; a device type, name, op, kernel or engine claimed by two distributions
+is a :class:`~ember.plugins.records.PluginConflictError` naming both. An exception raised
+by a plugin's hook while it loads is recorded as that plugin's load failure (raised under
+``EMBER_STRICT_PLUGINS=1``), and nothing the plugin declared is kept.
 """
 
 from __future__ import annotations
@@ -44,7 +48,8 @@ def ember_register_backends() -> list[BackendSpec]:
     :returns: one :class:`~ember.plugins.records.BackendSpec` per device type. A device
         type claimed by two distributions is an error naming both.
 
-    Called once, when plugins load. Every result is collected.
+    Called once per plugin, when it is registered (for installed plugins: the first time
+    ember needs its plugins, not at ``import ember``). Every result is collected.
     """
 
 
@@ -56,9 +61,12 @@ def ember_register_kernels(backend: str, registry: KernelRegistry) -> None:
     :param registry: ``registry.add(op_name, kernel)`` registers one kernel; names are the
         primitives of :mod:`ember.primitives` or any op's name (a fused kernel).
 
-    Called once per device type, the first time a tensor on that device is created. A
-    plugin adds kernels only for device types it knows; registering one op name twice for
-    the same device from two distributions is an error naming both.
+    Called on every loaded plugin, once per device type, when that device type's dispatch
+    table is built: the first time a tensor on that device is created, and again if the set
+    of plugins changes. A plugin adds kernels only for device types it knows (a fused kernel
+    for another plugin's device is allowed); registering one op name twice for the same
+    device from two distributions is an error naming both. A plugin whose hook raises is
+    recorded as failed and its kernels are left out.
     """
 
 
@@ -68,8 +76,9 @@ def ember_register_ops(registry: OpRegistry) -> None:
 
     :param registry: ``registry.declare(name, summary)`` records one op.
 
-    Called once, when plugins load. Used by ``python -m ember info`` and the conformance
-    kit; the op's code itself lives in the plugin's modules.
+    Called once per plugin, when it is registered. Used by ``python -m ember info`` and
+    the conformance kit; the op's code itself lives in the plugin's modules. One op name
+    declared by two distributions is an error naming both.
     """
 
 
@@ -86,8 +95,9 @@ def ember_register_namespace() -> list[NamespaceEntry]:
         below ``ember`` (``"nn.Conv2d"``, ``"nn.functional.conv2d"``, ``"optim.SGD"``) to a
         ``"module:attribute"`` string, imported the first time the name is used.
 
-    Called once, when plugins load. Every result is collected; one name from two
-    distributions is an error naming both.
+    Called once per plugin, when it is registered. Every result is collected; one name
+    from two distributions is an error naming both. A name the plugin declares but whose
+    target cannot be imported fails where it is first used, with the import error.
     """
 
 
@@ -97,7 +107,9 @@ def ember_register_comm_backends() -> list[CommBackendSpec]:
 
     :returns: :class:`~ember.plugins.records.CommBackendSpec` records.
 
-    Called once, when ``ember.distributed`` first needs its engines.
+    Called on every loaded plugin when ``ember.distributed`` first needs its engines (see
+    ``manager.comm_backends()``). One engine name from two distributions is an error
+    naming both.
     """
 
 
@@ -112,5 +124,6 @@ def ember_configure(config: dict[str, Any]) -> None:
 
     :param config: read-only settings: ``"strict"`` (bool), ``"plugins"`` (names loaded).
 
-    Historic: a plugin registered later still receives the call.
+    Called once, after the installed plugins have loaded. Historic: a plugin registered
+    later (by hand) receives the same call when it is registered.
     """
