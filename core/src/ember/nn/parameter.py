@@ -117,9 +117,9 @@ def _uninitialized_error(cls_name: str, depth: int = 2) -> ValueError:
         func = "an operation"
     return ValueError(f"Attempted to use an uninitialized parameter in {func}. This error "
                       "happens when you are using a `LazyModule` or explicitly manipulating "
-                      f"`torch.nn.parameter.{cls_name}` objects. When using LazyModules Call "
+                      f"`ember.nn.parameter.{cls_name}` objects. When using LazyModules Call "
                       "`forward` with a dummy batch to initialize the parameters before "
-                      "calling torch functions")
+                      "calling ember functions")
 
 
 _raw_data = Tensor._data  # the slot descriptor holding the backend array

@@ -148,9 +148,7 @@ class _StateDictMixin:
             Any picklable object.
         """
         raise RuntimeError("Reached a code path in Module.get_extra_state() that should never "
-                           "be called. Please file an issue at "
-                           "https://github.com/pytorch/pytorch/issues/new?template=bug-report.yml"
-                           " to report this bug.")
+                           "be called: only a module that overrides it stores extra state.")
 
     def set_extra_state(self, state: Any) -> None:
         """Restore the extra state returned by :meth:`get_extra_state`.
@@ -159,9 +157,7 @@ class _StateDictMixin:
             state: the stored object.
         """
         raise RuntimeError("Reached a code path in Module.set_extra_state() that should never "
-                           "be called. Please file an issue at "
-                           "https://github.com/pytorch/pytorch/issues/new?template=bug-report.yml"
-                           " to report this bug.")
+                           "be called: only a module that overrides it stores extra state.")
 
     def _has_extra_state(self, method: str) -> bool:
         base = getattr(_StateDictMixin, method)
@@ -202,8 +198,7 @@ class _StateDictMixin:
             import warnings
 
             warnings.warn("Positional args are being deprecated, use kwargs instead. Refer to "
-                          "https://pytorch.org/docs/main/generated/torch.nn.Module.html"
-                          "#torch.nn.Module.state_dict for details.", FutureWarning,
+                          "the documentation of ember.nn.Module.state_dict for details.", FutureWarning,
                           stacklevel=2)
             if destination is None:
                 destination = args[0]
@@ -258,7 +253,7 @@ class _StateDictMixin:
             input_param = state_dict[key]
             if not isinstance(input_param, Tensor):
                 error_msgs.append(f'While copying the parameter named "{key}", expected '
-                                  "torch.Tensor or Tensor-like object from checkpoint but "
+                                  "ember.Tensor or Tensor-like object from checkpoint but "
                                   f"received {type(input_param)}")
                 continue
             lazy = is_lazy(param)

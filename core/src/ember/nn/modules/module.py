@@ -159,7 +159,7 @@ class Module(_HooksMixin, _ConversionMixin, _StateDictMixin):
             raise KeyError(f"attribute '{name}' already exists")
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"cannot assign '{typename(tensor)}' object to buffer '{name}' "
-                            "(torch Tensor or None required)")
+                            "(ember Tensor or None required)")
         for hook in _hooks._global_buffer_registration_hooks.values():
             output = hook(self, name, tensor)
             if output is not None:
@@ -198,7 +198,7 @@ class Module(_HooksMixin, _ConversionMixin, _StateDictMixin):
             return
         if not isinstance(param, Parameter):
             raise TypeError(f"cannot assign '{typename(param)}' object to parameter '{name}' "
-                            "(torch.nn.Parameter or None required)")
+                            "(ember.nn.Parameter or None required)")
         if param.grad_fn is not None:
             raise ValueError(f"Cannot assign non-leaf Tensor to parameter '{name}'. Model "
                              f"parameters must be created explicitly. To express '{name}' as "
@@ -282,7 +282,7 @@ class Module(_HooksMixin, _ConversionMixin, _StateDictMixin):
         if params is not None and name in params:
             if value is not None:
                 raise TypeError(f"cannot assign '{typename(value)}' as parameter '{name}' "
-                                "(torch.nn.Parameter or None expected)")
+                                "(ember.nn.Parameter or None expected)")
             self.register_parameter(name, value)
             return
         modules = self.__dict__.get("_modules")
@@ -300,7 +300,7 @@ class Module(_HooksMixin, _ConversionMixin, _StateDictMixin):
         if modules is not None and name in modules:
             if value is not None:
                 raise TypeError(f"cannot assign '{typename(value)}' as child module '{name}' "
-                                "(torch.nn.Module or None expected)")
+                                "(ember.nn.Module or None expected)")
             for hook in _hooks._global_module_registration_hooks.values():
                 output = hook(self, name, value)
                 if output is not None:
@@ -311,7 +311,7 @@ class Module(_HooksMixin, _ConversionMixin, _StateDictMixin):
         if isinstance(value, Buffer) or (buffers is not None and name in buffers):
             if value is not None and not isinstance(value, Tensor):
                 raise TypeError(f"cannot assign '{typename(value)}' as buffer '{name}' "
-                                "(torch.nn.Buffer, torch.Tensor or None expected)")
+                                "(ember.nn.Buffer, ember.Tensor or None expected)")
             if isinstance(value, Buffer):
                 persistent = value.persistent
             else:
