@@ -201,3 +201,28 @@ def test_conv2d_hint_message_exactly() -> None:
                                                  r"ember-conv, which is not installed: "
                                                  r"pip install ember-conv$"):
             ember.nn.Conv2d  # noqa: B018
+
+
+def test_every_registered_name_imports() -> None:
+    """Each public name an installed plugin registers resolves to an object."""
+    manager.load()
+    broken = []
+    for dotted, (target, dist) in sorted(manager.namespace.items()):
+        try:
+            manager.resolve(dotted)
+        except Exception as exc:  # collect them all, report once
+            broken.append(f"ember.{dotted} -> {target} ({dist}): {type(exc).__name__}: {exc}")
+    assert broken == []
+
+
+def test_registered_names_match_the_catalog() -> None:
+    """A first-party plugin registers only names the catalog assigns to it (or new ones)."""
+    manager.load()
+    from ember.plugins.catalog import provider
+
+    wrong = []
+    for dotted, (_target, dist) in sorted(manager.namespace.items()):
+        expected = provider(dotted)
+        if expected is not None and dist in IN_REPO and expected != canonical_name(dist):
+            wrong.append(f"ember.{dotted}: registered by {dist}, catalog says {expected}")
+    assert wrong == []
