@@ -7,7 +7,7 @@ from typing import Any
 
 from . import ops
 from .ops import (activation, creation, indexing, layout, linalg, pointwise, random, reduction,
-                  shape)
+                  selection, shape)
 
 _SKIP = {"wrap", "record", "common", "to_tensor", "write_inplace", "sum_to", "wrap_dim",
          "wrap_dims", "needs_grad", "normalize_shape", "resolve_device", "no_grad_call",
@@ -28,16 +28,41 @@ def _public_functions(mod: ModuleType) -> dict[str, Any]:
 
 def export_ops(namespace: dict[str, Any]) -> None:
     """Copy the public op functions into ``namespace`` (the ``ember`` module)."""
-    for mod in (creation, pointwise, reduction, shape, layout, indexing, linalg, random,
-                activation):
+    for mod in (creation, pointwise, reduction, selection, shape, layout, indexing, linalg,
+                random, activation):
         for name, fn in _public_functions(mod).items():
             namespace.setdefault(name, fn)
     for name, fn in ops.UNARY_OPS.items():
         namespace[name] = fn
     namespace["round"] = pointwise.round
     namespace["result_type"] = ops.result_type
-    namespace["numel"] = lambda input: input.numel()  # noqa: A006
-    namespace["is_floating_point"] = lambda input: input.is_floating_point()  # noqa: A006
-    namespace["is_complex"] = lambda input: False  # noqa: A006
+    namespace["numel"] = numel
+    namespace["is_floating_point"] = is_floating_point
+    namespace["is_complex"] = is_complex
+    namespace["is_nonzero"] = is_nonzero
     namespace["clone"] = shape.clone
     namespace["sigmoid"] = ops.UNARY_OPS["sigmoid"]
+
+
+def numel(input: Any) -> int:  # noqa: A002
+    """The number of elements of tensor ``input``."""
+    return input.numel()
+
+
+def is_floating_point(input: Any) -> bool:  # noqa: A002
+    """Whether ``input``'s dtype is a floating-point dtype."""
+    return input.is_floating_point()
+
+
+def is_complex(input: Any) -> bool:  # noqa: A002
+    """Always False: ember has no complex dtypes."""
+    return False
+
+
+def is_nonzero(input: Any) -> bool:  # noqa: A002
+    """The truth value of a one-element tensor (raises for any other size)."""
+    if input.numel() != 1:
+        n = input.numel()
+        raise RuntimeError(f"Boolean value of Tensor with {'more than one' if n else 'no'} "
+                           "value is ambiguous")
+    return bool(input.item())

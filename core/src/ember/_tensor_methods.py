@@ -27,7 +27,8 @@ _METHODS = [
     # reductions
     "sum", "nansum", "mean", "nanmean", "prod", "amax", "amin", "aminmax", "argmax", "argmin",
     "max", "min", "var", "std", "norm", "logsumexp", "cumsum", "cumprod", "cummax", "cummin",
-    "logcumsumexp", "any", "all", "count_nonzero",
+    "logcumsumexp", "any", "all", "count_nonzero", "median", "nanmedian", "kthvalue", "mode",
+    "unique", "unique_consecutive", "bincount", "isclose", "allclose", "equal",
     # shape
     "view", "reshape", "view_as", "reshape_as", "flatten", "unflatten", "squeeze",
     "unsqueeze", "permute", "transpose", "swapaxes", "swapdims", "t", "adjoint", "movedim",

@@ -90,6 +90,12 @@ def tensor(data: Any, *, dtype: dt.dtype | None = None, device: Any = None,
     """
     dev = resolve_device(device)
     if isinstance(data, Tensor):
+        import warnings
+
+        warnings.warn("To copy construct from a tensor, it is recommended to use "
+                      "sourceTensor.detach().clone() or "
+                      "sourceTensor.detach().clone().requires_grad_(True), rather than "
+                      "torch.tensor(sourceTensor).", UserWarning, stacklevel=2)
         src = data.detach()
         out = src.to(dev, dtype or src.dtype, copy=True)
         return out.requires_grad_(requires_grad) if requires_grad else out
