@@ -9,6 +9,7 @@ runs the full backward hooks, which may replace those.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -34,6 +35,9 @@ def _hook_identity(tensors: list[Tensor]) -> tuple[tuple[Tensor, ...], Node | No
     if all(t is None for t in inputs):
         return outs, None
     node = record("BackwardHookFunctionBackward", _identity_backward, inputs, graph_outs)
+    # As in torch, the identity's backward also reports a (zero) gradient for the tensors
+    # that do not require grad; those gradients go nowhere.
+    node._out_meta = tuple((t.shape, t.dtype, t.device) for t in tensors)
     return outs, node
 
 
@@ -102,6 +106,11 @@ class BackwardHook:
             if self.input_tensors_index is None:
                 # No input requires grad: the input-side node never runs, so the hooks
                 # are called here with all-None grad_input.
+                warnings.warn("Full backward hook is firing when gradients are computed with "
+                              "respect to module outputs since no inputs require gradients. "
+                              "See the documentation of "
+                              "ember.nn.Module.register_full_backward_hook for more details.",
+                              stacklevel=5)
                 grad_inputs = self._pack_with_none([], [], self.n_inputs)
                 for user_hook in self.user_hooks:
                     res = user_hook(self.module, grad_inputs, self.grad_outputs)
