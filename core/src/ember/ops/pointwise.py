@@ -667,9 +667,10 @@ def xlogy(input: Any, other: Any) -> Tensor:  # noqa: A002
         input = to_tensor(input, other, dt.DEFAULTS.float)
     if not isinstance(other, Tensor):
         other = to_tensor(other, input, dt.DEFAULTS.float)
-    res = input * other.log()
-    zero = (input == 0).logical_and(other.isnan().logical_not())
-    return where(zero, res * 0, res)
+    # where input is 0 and other <= 0 take log(1) = 0, so neither the value nor the
+    # input's gradient meets 0 * log(0) (torch's gradient masks the same elements)
+    zero = (input == 0).logical_and(other <= 0)
+    return input * where(zero, 1.0, other).log()
 
 
 def logit(input: Tensor, eps: float | None = None) -> Tensor:  # noqa: A002
