@@ -54,7 +54,7 @@ def test_pointwise_errors():
     x = rand(3, "float32")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        check_error(lambda lib, a, b: F(lib).mse_loss(a, b), x, rand(4, "float32"))
+        check_error(lambda lib, a, b: F(lib).mse_loss(a, b), x, rand(4, "float32"), match="")
     check_error(lambda lib, a, b: F(lib).smooth_l1_loss(a, b, beta=-1.0), x, x)
     check_error(lambda lib, a, b: F(lib).huber_loss(a, b, delta=0.0), x, x)
     check_error(lambda lib, a, b: F(lib).l1_loss(a, b, weight=a[:2]), x, x)
