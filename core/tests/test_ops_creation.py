@@ -10,8 +10,9 @@ import pytest
 torch = pytest.importorskip("torch")
 sys.path.insert(0, str(Path(__file__).parent))
 
-import ember  # noqa: E402
 from _parity import check, check_error  # noqa: E402
+
+import ember  # noqa: E402
 
 
 @pytest.mark.parametrize("data", [1, 2.5, True, [1, 2], [1.0, 2], [[True, False]], [], [[]],

@@ -2,9 +2,8 @@
 gather/scatter, index_* ops, masks and nonzero."""
 
 import sys
-from pathlib import Path
-
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,8 +11,9 @@ import pytest
 torch = pytest.importorskip("torch")
 sys.path.insert(0, str(Path(__file__).parent))
 
-import ember  # noqa: E402
 from _parity import FLOATS, Arg, arr, check, check_error  # noqa: E402
+
+import ember  # noqa: E402
 
 KEYS = [
     lambda m: 1, lambda m: -1, lambda m: slice(1, 3), lambda m: (slice(None), 2),

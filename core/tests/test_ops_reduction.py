@@ -8,9 +8,9 @@ import pytest
 torch = pytest.importorskip("torch")
 sys.path.insert(0, str(Path(__file__).parent))
 
-from _parity import FLOATS, Arg, arr, check, check_error  # noqa: E402
-
 import warnings  # noqa: E402
+
+from _parity import FLOATS, Arg, arr, check, check_error  # noqa: E402
 
 DIMS = [None, 0, 1, -1, (0, 1), (0, 2)]
 

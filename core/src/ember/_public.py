@@ -6,8 +6,18 @@ from types import ModuleType
 from typing import Any
 
 from . import ops
-from .ops import (activation, creation, indexing, layout, linalg, pointwise, random, reduction,
-                  selection, shape)
+from .ops import (
+    activation,
+    creation,
+    indexing,
+    layout,
+    linalg,
+    pointwise,
+    random,
+    reduction,
+    selection,
+    shape,
+)
 
 _SKIP = {"wrap", "record", "common", "to_tensor", "write_inplace", "sum_to", "wrap_dim",
          "wrap_dims", "needs_grad", "normalize_shape", "resolve_device", "no_grad_call",

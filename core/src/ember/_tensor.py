@@ -107,7 +107,8 @@ class Tensor:
                 vc = VersionCounter()
                 object.__setattr__(self, "_vc", vc)
                 return vc
-            raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+            raise AttributeError(
+                f"'{type(self).__name__}' object has no attribute '{name}'") from None
         return value
 
     # ---------------------------------------------------------------- metadata
@@ -223,18 +224,22 @@ class Tensor:
 
     @property
     def is_sparse(self) -> bool:
+        """Always False for ember tensors (dense, strided, with real storage)."""
         return False
 
     @property
     def is_quantized(self) -> bool:
+        """Always False for ember tensors (dense, strided, with real storage)."""
         return False
 
     @property
     def is_meta(self) -> bool:
+        """Always False for ember tensors (dense, strided, with real storage)."""
         return False
 
     @property
     def layout(self) -> str:
+        """The memory layout: always ``"strided"``."""
         return "strided"
 
     # ---------------------------------------------------------------- autograd state
@@ -312,6 +317,7 @@ class Tensor:
 
     @property
     def output_nr(self) -> int:
+        """Which output of its ``grad_fn`` this tensor is (0 for leaves)."""
         return self._out_nr if self._grad_fn is not None else 0
 
     @property
@@ -585,33 +591,43 @@ class Tensor:
         return self.to(other.dtype)
 
     def float(self) -> Tensor:
+        """This tensor as ``float32`` (``self`` when it already is)."""
         return self.to(dt.float32)
 
     def double(self) -> Tensor:
+        """This tensor as ``float64`` (``self`` when it already is)."""
         return self.to(dt.float64)
 
     def half(self) -> Tensor:
+        """This tensor as ``float16`` (``self`` when it already is)."""
         return self.to(dt.float16)
 
     def bfloat16(self) -> Tensor:
+        """This tensor as ``bfloat16`` (``self`` when it already is)."""
         return self.to(dt.bfloat16)
 
     def long(self) -> Tensor:
+        """This tensor as ``int64`` (``self`` when it already is)."""
         return self.to(dt.int64)
 
     def int(self) -> Tensor:
+        """This tensor as ``int32`` (``self`` when it already is)."""
         return self.to(dt.int32)
 
     def short(self) -> Tensor:
+        """This tensor as ``int16`` (``self`` when it already is)."""
         return self.to(dt.int16)
 
     def char(self) -> Tensor:
+        """This tensor as ``int8`` (``self`` when it already is)."""
         return self.to(dt.int8)
 
     def byte(self) -> Tensor:
+        """This tensor as ``uint8`` (``self`` when it already is)."""
         return self.to(dt.uint8)
 
     def bool(self) -> Tensor:
+        """This tensor as ``bool`` (``self`` when it already is)."""
         return self.to(dt.bool)
 
     # ---------------------------------------------------------------- new_* factories

@@ -10,7 +10,7 @@ from typing import Any
 
 from . import ops
 from ._tensor import Tensor
-from .ops import indexing, pointwise, reduction, shape
+from .ops import indexing, pointwise, shape
 
 _METHODS = [
     # pointwise
@@ -82,9 +82,6 @@ def _bind() -> None:
     Tensor.H = property(T)  # type: ignore[attr-defined]
     Tensor.mH = property(mT)  # type: ignore[attr-defined]
 
-    def var_mean(self: Tensor, *a: Any, **k: Any) -> Any:
-        return reduction.var_mean(self, *a, **k)
-
     def where(self: Tensor, condition: Tensor, y: Any) -> Tensor:
         """``self`` where ``condition`` is true, else ``y``."""
         return pointwise.where(condition, self, y)
@@ -140,7 +137,6 @@ def _bind() -> None:
     Tensor.__ior__ = lambda s, o: inplace["bitwise_or_"](s, o)  # type: ignore[operator]
     Tensor.__ixor__ = lambda s, o: inplace["bitwise_xor_"](s, o)  # type: ignore[operator]
     Tensor.__hash__ = object.__hash__  # type: ignore[method-assign,assignment]
-    Tensor.var_mean = var_mean  # type: ignore[attr-defined]
 
 
 _bind()

@@ -12,7 +12,6 @@ import numpy as np
 from .. import _dtype as dt
 from .._device import DEFAULT as DEFAULT_DEVICE
 from .._device import device as Device
-from .._dispatch import table_for
 from .._tensor import Size, Tensor, _alias, wrap
 from ..autograd.grad_mode import GRAD
 from ..autograd.graph import record

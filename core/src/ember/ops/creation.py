@@ -313,4 +313,5 @@ def triu_indices(row: int, col: int, offset: int = 0, *, dtype: Any = None,
 
 
 def scalar_tensor(s: Any, *, dtype: Any = None, device: Any = None) -> Tensor:
+    """A 0-d tensor holding ``s`` (default float dtype unless ``dtype`` is given)."""
     return tensor(s, dtype=dtype or dt.DEFAULTS.float, device=device)

@@ -224,8 +224,8 @@ def _check_index(op: str, x: Tensor, dim: int, index: Tensor) -> int:
         raise RuntimeError(f"{op}(): Expected dtype int32/int64 for index")
     d = wrap_dim(dim, x.ndim, op)
     if index.ndim != x.ndim and not (index.ndim <= 1 and x.ndim <= 1):
-        raise RuntimeError(f"Index tensor must have the same number of dimensions as input "
-                           f"tensor")
+        raise RuntimeError("Index tensor must have the same number of dimensions as input "
+                           "tensor")
     if index.numel():
         n = x.shape[d] if x.ndim else 1
         lo, hi = int(index.min()), int(index.max())
@@ -523,6 +523,7 @@ def nonzero(input: Tensor, *, as_tuple: bool = False) -> Any:  # noqa: A002
 
 
 def argwhere(input: Tensor) -> Tensor:  # noqa: A002
+    """The ``(n, ndim)`` indices of the non-zero elements (``nonzero``)."""
     return nonzero(input)
 
 
@@ -562,6 +563,7 @@ def argsort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool
 
 
 def msort(input: Tensor) -> Tensor:  # noqa: A002
+    """Sort along dim 0 in ascending order; returns the values only."""
     return sort(input, 0).values
 
 
@@ -573,7 +575,7 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
     d = wrap_dim(dim, input.ndim, "topk")
     n = input.shape[d] if input.ndim else 1
     if not 0 <= k <= n:
-        raise RuntimeError(f"selected index k out of range")
+        raise RuntimeError("selected index k out of range")
     kt = input._k
     data = input._data if input.ndim else kt.reshape(input._data, (1,), None)
     v, i = kt.topk(data, k, d, largest, sorted)

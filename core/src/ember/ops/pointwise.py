@@ -212,8 +212,8 @@ def _binary_arith(name: str, kname: str, backward: Callable[..., Any], save_valu
             _bool_sub_error(input, other)
         if alpha != 1:
             if rt.category < 2 and isinstance(alpha, float):
-                raise RuntimeError(f"For integral input tensors, argument alpha must not be a "
-                                   f"floating point number.")
+                raise RuntimeError("For integral input tensors, argument alpha must not be a "
+                                   "floating point number.")
             y = k.mul(y, alpha)
         if kname == "div" and rt.category < 2:
             x = k.cast(x, dt.DEFAULTS.float.np) if hasattr(x, "dtype") else x
@@ -687,10 +687,12 @@ def isfinite(input: Tensor) -> Tensor:  # noqa: A002
 
 
 def isposinf(input: Tensor) -> Tensor:  # noqa: A002
+    """Elementwise: whether the value is positive infinity."""
     return input.isinf().logical_and(input > 0)
 
 
 def isneginf(input: Tensor) -> Tensor:  # noqa: A002
+    """Elementwise: whether the value is negative infinity."""
     return input.isinf().logical_and(input < 0)
 
 
@@ -750,10 +752,12 @@ def relu(input: Tensor) -> Tensor:  # noqa: A002
 
 
 def positive(input: Tensor) -> Tensor:  # noqa: A002
+    """``input`` itself (unary plus)."""
     return input
 
 
 def sgn(input: Tensor) -> Tensor:  # noqa: A002
+    """The sign of each element (-1, 0 or 1); the same as ``sign`` for real dtypes."""
     return UNARY_OPS["sign"](input)
 
 
@@ -771,10 +775,12 @@ def copysign(input: Tensor, other: Any) -> Tensor:  # noqa: A002
 
 
 def deg2rad(input: Tensor) -> Tensor:  # noqa: A002
+    """Convert angles from degrees to radians."""
     return input * (math.pi / 180.0)
 
 
 def rad2deg(input: Tensor) -> Tensor:  # noqa: A002
+    """Convert angles from radians to degrees."""
     return input * (180.0 / math.pi)
 
 

@@ -8,18 +8,17 @@ from typing import Any
 import numpy as np
 
 from .. import _dtype as dt
+from ..autograd.grad_mode import enable_grad
 from ._base import (
     GRAD,
     Size,
     Tensor,
-    normalize_shape,
     record,
     resolve_device,
     sum_to,
     wrap,
     wrap_dim,
 )
-from ..autograd.grad_mode import enable_grad
 
 # ----------------------------------------------------------------------------- views
 
@@ -221,6 +220,7 @@ def t(input: Tensor) -> Tensor:  # noqa: A002
 
 
 def adjoint(input: Tensor) -> Tensor:  # noqa: A002
+    """A view with the last two dims swapped (the conjugate transpose of real matrices)."""
     return transpose(input, -2, -1)
 
 
@@ -492,6 +492,8 @@ def dstack(tensors: Sequence[Tensor]) -> Tensor:
 
 
 def column_stack(tensors: Sequence[Tensor]) -> Tensor:
+    """Stack tensors as columns: 0-d and 1-d inputs become ``(n, 1)`` columns, then concatenate
+    along dim 1."""
     return cat([t.reshape(-1, 1) if t.ndim < 2 else t for t in tensors], 1)
 
 
@@ -555,6 +557,8 @@ def split(tensor: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Te
 
 def split_with_sizes(tensor: Tensor, split_sizes: Sequence[int], dim: int = 0
                      ) -> tuple[Tensor, ...]:
+    """Split along ``dim`` into views of the given ``split_sizes`` (which must sum to the dim's
+    size)."""
     return split(tensor, list(split_sizes), dim)
 
 
@@ -606,10 +610,12 @@ def flip(input: Tensor, dims: Any) -> Tensor:  # noqa: A002
 
 
 def fliplr(input: Tensor) -> Tensor:  # noqa: A002
+    """Reverse the order of columns (dim 1)."""
     return flip(input, (1,))
 
 
 def flipud(input: Tensor) -> Tensor:  # noqa: A002
+    """Reverse the order of rows (dim 0)."""
     return flip(input, (0,))
 
 
