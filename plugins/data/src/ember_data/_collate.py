@@ -38,7 +38,8 @@ def default_convert(data: Any) -> Any:
         if (elem_type.__name__ == "ndarray"
                 and _np_str_obj_array_pattern.search(data.dtype.str) is not None):
             return data
-        return ember.as_tensor(data)
+        # through an array: ember.as_tensor would widen a numpy scalar to a Python number
+        return ember.as_tensor(np.asarray(data))
     if isinstance(data, collections.abc.Mapping):
         try:
             if isinstance(data, collections.abc.MutableMapping):
@@ -134,7 +135,8 @@ def collate_numpy_scalar_fn(batch: Any, *, collate_fn_map: CollateFnMap | None =
 
 def collate_float_fn(batch: Any, *, collate_fn_map: CollateFnMap | None = None) -> Tensor:
     """Python floats become a float64 tensor."""
-    return ember.tensor(list(batch), dtype=ember.float64)
+    # built from a float64 array so no digit is lost on the way
+    return ember.as_tensor(np.array(batch, dtype=np.float64))
 
 
 def collate_int_fn(batch: Any, *, collate_fn_map: CollateFnMap | None = None) -> Tensor:
