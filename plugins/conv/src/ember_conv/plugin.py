@@ -17,6 +17,12 @@ FUNCTIONAL: dict[str, tuple[str, ...]] = {
     "conv": ("conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
              "conv_transpose3d", "conv_tbc"),
     "padding": ("pad",),
+    "pooling": tuple(f"{name}{n}d{suffix}" for n in (1, 2, 3) for suffix in ("", "_with_indices")
+                     for name in ("max_pool", "adaptive_max_pool"))
+    + tuple(f"{name}{n}d" for n in (1, 2, 3) for name in ("avg_pool", "adaptive_avg_pool",
+                                                          "lp_pool", "max_unpool"))
+    + tuple(f"fractional_max_pool{n}d{suffix}" for n in (2, 3)
+            for suffix in ("", "_with_indices")),
 }
 
 #: family module -> the ``ember.nn`` layer classes it defines.
@@ -26,6 +32,11 @@ MODULES: dict[str, tuple[str, ...]] = {
     "padding": tuple(f"{kind}Pad{n}d" for kind in ("Constant", "Zero", "Reflection",
                                                     "Replication", "Circular")
                      for n in (1, 2, 3)),
+    "pooling": ("MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d",
+                "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AdaptiveMaxPool3d",
+                "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d", "LPPool1d",
+                "LPPool2d", "LPPool3d", "MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d",
+                "FractionalMaxPool2d", "FractionalMaxPool3d"),
 }
 
 #: op name -> one-line summary (for ``python -m ember info`` and the conformance kit).
@@ -33,6 +44,10 @@ OPS: dict[str, str] = {
     "convolution": "N-d grouped, strided, dilated cross-correlation with optional bias",
     "conv_input_grad": "gradient of convolution wrt its input (transposed convolution)",
     "conv_weight_grad": "gradient of convolution wrt its weight",
+    "pool_max": "max pooling over window tables, with flat indices",
+    "pool_max_backward": "scatter-add of a gradient at pooling indices",
+    "pool_avg": "average pooling over window tables",
+    "pool_avg_backward": "gradient of pool_avg (its adjoint)",
 }
 
 

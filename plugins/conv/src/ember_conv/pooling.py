@@ -1,0 +1,928 @@
+"""Pooling: max, average, adaptive, power-average (LP), fractional max, and max-unpooling.
+
+Every flavour is described by *window tables*, one host ``int64`` array per spatial dim:
+table ``d`` has shape ``(O_d, K_d)`` and row ``o`` lists the input coordinates of output
+position ``o``'s window along dim ``d``, ``-1`` marking a position outside the input
+(padding, a ceil_mode overhang, or a shorter adaptive window). Four ops work from them,
+each with a composite definition and an optional fused kernel per backend:
+
+- ``pool_max(x, tables) -> (values, indices)``: window maxima (NaN wins) and their flat
+  index within the input's spatial plane (int64).
+- ``pool_max_backward(g, indices, input_size) -> gx``: scatter-add ``g`` at ``indices``.
+- ``pool_avg(x, tables, divisors, override) -> y``: window sums divided by
+  ``override`` or by the product of the per-dim divisors (``divisors[d]`` is a float64
+  host array of length ``O_d``).
+- ``pool_avg_backward(g, tables, divisors, override, input_size) -> gx``: its adjoint.
+
+Kernels receive batched arrays ``(N, C, *S)``. ``pool_avg`` and ``pool_avg_backward`` are
+adjoint linear maps, as are the gather by index and ``pool_max_backward``, so each backward
+formula is the other op and double backward works everywhere.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+import ember
+from ember.ops._base import GRAD, Tensor, record
+
+from ._utils import fmt_shape, run
+
+__all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "max_pool1d_with_indices",
+           "max_pool2d_with_indices", "max_pool3d_with_indices", "avg_pool1d", "avg_pool2d",
+           "avg_pool3d", "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d",
+           "adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_max_pool3d",
+           "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d_with_indices",
+           "adaptive_max_pool3d_with_indices", "lp_pool1d", "lp_pool2d", "lp_pool3d",
+           "max_unpool1d", "max_unpool2d", "max_unpool3d", "fractional_max_pool2d",
+           "fractional_max_pool3d", "fractional_max_pool2d_with_indices",
+           "fractional_max_pool3d_with_indices"]
+
+Tables = tuple[np.ndarray, ...]
+
+
+# -------------------------------------------------------------------------------------
+# Window tables
+# -------------------------------------------------------------------------------------
+
+
+def pooling_output_size(size: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> int:
+    """torch's output length of a pooling window sweep (``ceil_mode`` keeps a last
+    partial window only when it starts inside the input or its left padding)."""
+    num = size + 2 * p - d * (k - 1) - 1 + (s - 1 if ceil_mode else 0)
+    out = num // s + 1
+    if ceil_mode and (out - 1) * s >= size + p:
+        out -= 1
+    return out
+
+
+def _sliding_table(size: int, out: int, k: int, s: int, p: int, d: int) -> np.ndarray:
+    coords = np.arange(out)[:, None] * s - p + np.arange(k)[None, :] * d
+    return np.where((coords >= 0) & (coords < size), coords, -1).astype(np.int64)
+
+
+def _avg_divisor(size: int, out: int, k: int, s: int, p: int, include_pad: bool
+                 ) -> np.ndarray:
+    start = np.arange(out) * s - p
+    end = np.minimum(start + k, size + p)
+    if include_pad:
+        return (end - start).astype(np.float64)
+    return (np.minimum(end, size) - np.maximum(start, 0)).astype(np.float64)
+
+
+def _adaptive_table(size: int, out: int) -> tuple[np.ndarray, np.ndarray]:
+    o = np.arange(out)
+    start = (o * size) // out
+    end = -((-(o + 1) * size) // out)
+    k = int((end - start).max()) if out else 0
+    coords = start[:, None] + np.arange(k)[None, :]
+    table = np.where(coords < end[:, None], coords, -1).astype(np.int64)
+    return table, (end - start).astype(np.float64)
+
+
+def _flat_index(tables: Tables, size: Sequence[int]) -> np.ndarray:
+    """(L, K) flat input index of every window element; ``prod(size)`` where invalid."""
+    nd = len(tables)
+    total = math.prod(size)
+    flat = np.zeros([1] * (2 * nd), dtype=np.int64)
+    valid = np.ones([1] * (2 * nd), dtype=bool)
+    stride = 1
+    for d in range(nd - 1, -1, -1):
+        shape = [1] * (2 * nd)
+        shape[d], shape[nd + d] = tables[d].shape
+        t = tables[d].reshape(shape)
+        flat = flat + t * stride
+        valid = valid & (t >= 0)
+        stride *= size[d]
+    flat = np.where(valid, flat, total)
+    lsize = math.prod(t.shape[0] for t in tables)
+    return np.ascontiguousarray(flat.reshape(lsize, -1))
+
+
+def _divisor(divisors: Tables, override: float | None) -> np.ndarray:
+    if override:
+        return np.full(math.prod(len(d) for d in divisors), float(override))
+    out = np.ones(1)
+    for d in divisors:
+        out = np.multiply.outer(out, d).reshape(-1)
+    return out
+
+
+# -------------------------------------------------------------------------------------
+# Composite definitions
+# -------------------------------------------------------------------------------------
+
+
+def _const(like: Tensor, value: Any, dtype: Any = None) -> Tensor:
+    return ember.tensor(value, dtype=dtype or like.dtype, device=like.device)
+
+
+def _gathered(x: Tensor, tables: Tables, fill: float) -> tuple[Tensor, Tensor]:
+    """``(N, C, L, K)`` window values (``fill`` outside the input) and the index table."""
+    n, c = x.shape[:2]
+    size = tuple(x.shape[2:])
+    idx = _flat_index(tables, size)
+    xf = x.reshape(n, c, -1)
+    xf = ember.cat([xf, ember.full((n, c, 1), fill, dtype=x.dtype, device=x.device)], 2)
+    idx_t = _const(x, idx, ember.int64)
+    vals = xf.index_select(2, idx_t.reshape(-1)).reshape(n, c, idx.shape[0], idx.shape[1])
+    return vals, idx_t
+
+
+def _out_shape(x: Tensor, tables: Tables) -> tuple[int, ...]:
+    return (*x.shape[:2], *(t.shape[0] for t in tables))
+
+
+def _pool_max_composite(x: Tensor, tables: Tables) -> tuple[Tensor, Tensor]:
+    vals, idx_t = _gathered(x, tables, -math.inf)
+    n, c, lsize, ksize = vals.shape
+    # NaN wins, as in the kernels: rank NaN above everything before taking the argmax.
+    rank = ember.where(vals.isnan(), _const(x, math.inf), vals)
+    nan_first = vals.isnan().to(ember.int64).argmax(-1, keepdim=True)
+    has_nan = vals.isnan().any(-1, keepdim=True)
+    arg = ember.where(has_nan, nan_first, rank.argmax(-1, keepdim=True))
+    out = vals.gather(-1, arg).reshape(_out_shape(x, tables))
+    flat = idx_t.expand(n, c, lsize, ksize).gather(-1, arg)
+    total = math.prod(x.shape[2:])
+    flat = ember.where(flat >= total, ember.zeros_like(flat), flat)
+    return out, flat.reshape(_out_shape(x, tables))
+
+
+def _pool_max_backward_composite(g: Tensor, indices: Tensor, input_size: tuple[int, ...]
+                                 ) -> Tensor:
+    n, c = g.shape[:2]
+    z = ember.zeros((n, c, math.prod(input_size)), dtype=g.dtype, device=g.device)
+    return z.scatter_add(2, indices.reshape(n, c, -1), g.reshape(n, c, -1)).reshape(
+        n, c, *input_size)
+
+
+def _pool_avg_composite(x: Tensor, tables: Tables, divisors: Tables, override: float | None
+                        ) -> Tensor:
+    vals, _ = _gathered(x, tables, 0.0)
+    div = _const(x, _divisor(divisors, override))
+    return (vals.sum(-1) / div).reshape(_out_shape(x, tables))
+
+
+def _pool_avg_backward_composite(g: Tensor, tables: Tables, divisors: Tables,
+                                 override: float | None, input_size: tuple[int, ...]
+                                 ) -> Tensor:
+    n, c = g.shape[:2]
+    idx = _flat_index(tables, input_size)
+    div = _const(g, _divisor(divisors, override))
+    share = (g.reshape(n, c, -1) / div).unsqueeze(-1).expand(n, c, *idx.shape)
+    total = math.prod(input_size)
+    z = ember.zeros((n, c, total + 1), dtype=g.dtype, device=g.device)
+    idx_t = _const(g, idx, ember.int64).reshape(1, 1, -1).expand(n, c, idx.size)
+    acc = z.scatter_add(2, idx_t, share.reshape(n, c, -1))
+    return acc.narrow(2, 0, total).reshape(n, c, *input_size)
+
+
+# -------------------------------------------------------------------------------------
+# The ops and their backward formulas
+# -------------------------------------------------------------------------------------
+
+
+def _bw_pool_max(node: Any, g: Tensor) -> Tensor:
+    (indices,) = node.saved
+    return pool_max_backward(g, indices, node.attrs)
+
+
+def pool_max(x: Tensor, tables: Tables) -> tuple[Tensor, Tensor]:
+    """Max pooling of batched ``x`` over the windows in ``tables``: (values, indices)."""
+    out, indices = run("pool_max", _pool_max_composite, x, tables)
+    if x._rg and GRAD.enabled:
+        record("MaxPoolWithIndicesBackward0", _bw_pool_max, (x,), out, save=(indices,),
+               attrs=tuple(x.shape[2:]))
+    return out, indices
+
+
+def _bw_pool_max_backward(node: Any, gg: Tensor) -> tuple[Tensor | None, None]:
+    (indices,) = node.saved
+    n, c = indices.shape[:2]
+    picked = gg.reshape(n, c, -1).gather(2, indices.reshape(n, c, -1))
+    return picked.reshape(indices.shape), None
+
+
+def pool_max_backward(g: Tensor, indices: Tensor, input_size: tuple[int, ...]) -> Tensor:
+    """The gradient of :func:`pool_max` (a scatter-add of ``g`` at ``indices``)."""
+    out = run("pool_max_backward", _pool_max_backward_composite, g, indices,
+              tuple(input_size))
+    if g._rg and GRAD.enabled:
+        record("MaxPoolWithIndicesBackwardBackward0", _bw_pool_max_backward, (g, None), out,
+               save=(indices,))
+    return out
+
+
+def _bw_pool_avg(node: Any, g: Tensor) -> Tensor:
+    tables, divisors, override, size = node.attrs
+    return pool_avg_backward(g, tables, divisors, override, size)
+
+
+def pool_avg(x: Tensor, tables: Tables, divisors: Tables, override: float | None) -> Tensor:
+    """Average pooling of batched ``x`` over the windows in ``tables``."""
+    out = run("pool_avg", _pool_avg_composite, x, tables, divisors, override)
+    if x._rg and GRAD.enabled:
+        record("AvgPoolBackward0", _bw_pool_avg, (x,), out,
+               attrs=(tables, divisors, override, tuple(x.shape[2:])))
+    return out
+
+
+def _bw_pool_avg_backward(node: Any, gg: Tensor) -> Tensor:
+    tables, divisors, override = node.attrs
+    return pool_avg(gg, tables, divisors, override)
+
+
+def pool_avg_backward(g: Tensor, tables: Tables, divisors: Tables, override: float | None,
+                      input_size: tuple[int, ...]) -> Tensor:
+    """The gradient of :func:`pool_avg`: each output's gradient spread over its window."""
+    out = run("pool_avg_backward", _pool_avg_backward_composite, g, tables, divisors,
+              override, tuple(input_size))
+    if g._rg and GRAD.enabled:
+        record("AvgPoolBackwardBackward0", _bw_pool_avg_backward, (g,), out,
+               attrs=(tables, divisors, override))
+    return out
+
+
+# -------------------------------------------------------------------------------------
+# Argument handling
+# -------------------------------------------------------------------------------------
+
+
+def _tuple(op: str, name: str, v: Any, nd: int) -> tuple[int, ...]:
+    if isinstance(v, (list, tuple)):
+        if len(v) == 1:
+            v = tuple(v) * nd
+        if len(v) != nd:
+            raise RuntimeError(f"[{op}] {name} must either be a single int, or a tuple of "
+                               f"{nd} ints, got {list(v)}")
+        return tuple(int(e) for e in v)
+    return (int(v),) * nd
+
+
+def _batched(op: str, x: Tensor, nd: int) -> tuple[Tensor, bool]:
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{op}(): argument 'input' must be Tensor, not {type(x).__name__}")
+    if x.ndim not in (nd + 1, nd + 2):
+        raise RuntimeError(f"[{op}] Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) "
+                           f"input, but got input of size: {fmt_shape(x.shape)}")
+    if any(s == 0 for s in x.shape[-nd - 1:]):
+        raise RuntimeError(f"[{op}] Expected input with non-zero channel and spatial sizes, "
+                           f"but got input of size: {fmt_shape(x.shape)}")
+    if not x.dtype.is_floating_point:
+        raise RuntimeError(f"[{op}] expected a floating point input, got {x.dtype}")
+    return (x.unsqueeze(0), True) if x.ndim == nd + 1 else (x, False)
+
+
+def _unbatch(t: Tensor, unbatched: bool) -> Tensor:
+    return t.squeeze(0) if unbatched else t
+
+
+def _window_args(op: str, nd: int, kernel_size: Any, stride: Any, padding: Any,
+                 dilation: Any) -> tuple[tuple[int, ...], ...]:
+    k = _tuple(op, "kernel_size", kernel_size, nd)
+    s = k if stride is None or (isinstance(stride, (list, tuple)) and len(stride) == 0) \
+        else _tuple(op, "stride", stride, nd)
+    p = _tuple(op, "padding", padding, nd)
+    d = _tuple(op, "dilation", dilation, nd)
+    if any(v <= 0 for v in k):
+        raise RuntimeError(f"[{op}] kernel size should be greater than zero, but got "
+                           f"kernel_size={list(k)}")
+    if any(v <= 0 for v in s):
+        raise RuntimeError(f"[{op}] stride should be greater than zero, but got stride="
+                           f"{list(s)}")
+    if any(v <= 0 for v in d):
+        raise RuntimeError(f"[{op}] dilation should be greater than zero, but got dilation="
+                           f"{list(d)}")
+    for kk, pp in zip(k, p, strict=True):
+        if pp < 0 or pp > kk // 2:
+            raise RuntimeError(f"[{op}] pad should be smaller than or equal to half of kernel "
+                               f"size, but got padding={list(p)}, kernel_size={list(k)}")
+    return k, s, p, d
+
+
+def _sliding(op: str, x: Tensor, k: Sequence[int], s: Sequence[int], p: Sequence[int],
+             d: Sequence[int], ceil_mode: bool) -> tuple[list[int], Tables]:
+    size = list(x.shape[2:])
+    out = [pooling_output_size(i, kk, ss, pp, dd, ceil_mode)
+           for i, kk, ss, pp, dd in zip(size, k, s, p, d, strict=True)]
+    if any(o <= 0 for o in out):
+        raise RuntimeError(f"[{op}] Given input size: ({'x'.join(map(str, x.shape[1:]))}). "
+                           f"Calculated output size: ({x.shape[1]}x{'x'.join(map(str, out))}"
+                           "). Output size is too small")
+    tables = tuple(_sliding_table(i, o, kk, ss, pp, dd)
+                   for i, o, kk, ss, pp, dd in zip(size, out, k, s, p, d, strict=True))
+    return out, tables
+
+
+# -------------------------------------------------------------------------------------
+# Max and average pooling
+# -------------------------------------------------------------------------------------
+
+
+def _max_pool(op: str, nd: int, input: Tensor, kernel_size: Any, stride: Any,  # noqa: A002
+              padding: Any, dilation: Any, ceil_mode: bool) -> tuple[Tensor, Tensor]:
+    x, unbatched = _batched(op, input, nd)
+    k, s, p, d = _window_args(op, nd, kernel_size, stride, padding, dilation)
+    _, tables = _sliding(op, x, k, s, p, d, ceil_mode)
+    out, indices = pool_max(x, tables)
+    return _unbatch(out, unbatched), _unbatch(indices, unbatched)
+
+
+def max_pool1d_with_indices(input: Tensor, kernel_size: Any, stride: Any = None,  # noqa: A002
+                            padding: Any = 0, dilation: Any = 1, ceil_mode: bool = False,
+                            return_indices: bool = False) -> tuple[Tensor, Tensor]:
+    """:func:`max_pool1d` that always returns ``(values, indices)``."""
+    return _max_pool("max_pool1d", 1, input, kernel_size, stride, padding, dilation, ceil_mode)
+
+
+def max_pool2d_with_indices(input: Tensor, kernel_size: Any, stride: Any = None,  # noqa: A002
+                            padding: Any = 0, dilation: Any = 1, ceil_mode: bool = False,
+                            return_indices: bool = False) -> tuple[Tensor, Tensor]:
+    """:func:`max_pool2d` that always returns ``(values, indices)``."""
+    return _max_pool("max_pool2d", 2, input, kernel_size, stride, padding, dilation, ceil_mode)
+
+
+def max_pool3d_with_indices(input: Tensor, kernel_size: Any, stride: Any = None,  # noqa: A002
+                            padding: Any = 0, dilation: Any = 1, ceil_mode: bool = False,
+                            return_indices: bool = False) -> tuple[Tensor, Tensor]:
+    """:func:`max_pool3d` that always returns ``(values, indices)``."""
+    return _max_pool("max_pool3d", 3, input, kernel_size, stride, padding, dilation, ceil_mode)
+
+
+def max_pool1d(input: Tensor, kernel_size: Any, stride: Any = None,  # noqa: A002
+               padding: Any = 0, dilation: Any = 1, ceil_mode: bool = False,
+               return_indices: bool = False) -> Any:
+    """Maximum over sliding windows of the last dim.
+
+    ``out[n, c, l] = max_j input_pad[n, c, s l + d j]`` (padding counts as -inf).
+
+    Args:
+        input: ``(N, C, L)`` or ``(C, L)``.
+        kernel_size: window length.
+        stride: step between windows (default: ``kernel_size``).
+        padding: implicit -inf on both sides, at most half the dilated window.
+        dilation: spacing of window taps.
+        ceil_mode: round the output length up (keeping a last partial window).
+        return_indices: also return the flat index of each maximum (for max_unpool1d).
+
+    Returns:
+        ``(N, C, L_out)`` (and the int64 indices of the same shape).
+
+    >>> import ember
+    >>> ember.nn.functional.max_pool1d(ember.tensor([[1., 3., 2., 5.]]), 2).tolist()
+    [[3.0, 5.0]]
+    """
+    out, idx = max_pool1d_with_indices(input, kernel_size, stride, padding, dilation,
+                                       ceil_mode)
+    return (out, idx) if return_indices else out
+
+
+def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None,  # noqa: A002
+               padding: Any = 0, dilation: Any = 1, ceil_mode: bool = False,
+               return_indices: bool = False) -> Any:
+    """Maximum over sliding 2-D windows (see :func:`max_pool1d`).
+
+    Args:
+        input: ``(N, C, H, W)`` or ``(C, H, W)``.
+
+    Returns:
+        ``(N, C, H_out, W_out)`` (and the flat ``h * W + w`` indices when asked).
+
+    >>> import ember
+    >>> ember.nn.functional.max_pool2d(ember.arange(16.).reshape(1, 4, 4), 2).tolist()
+    [[[5.0, 7.0], [13.0, 15.0]]]
+    """
+    out, idx = max_pool2d_with_indices(input, kernel_size, stride, padding, dilation,
+                                       ceil_mode)
+    return (out, idx) if return_indices else out
+
+
+def max_pool3d(input: Tensor, kernel_size: Any, stride: Any = None,  # noqa: A002
+               padding: Any = 0, dilation: Any = 1, ceil_mode: bool = False,
+               return_indices: bool = False) -> Any:
+    """Maximum over sliding 3-D windows (see :func:`max_pool1d`).
+
+    Args:
+        input: ``(N, C, D, H, W)`` or ``(C, D, H, W)``.
+
+    Returns:
+        ``(N, C, D_out, H_out, W_out)`` (and flat indices when asked).
+
+    >>> import ember
+    >>> ember.nn.functional.max_pool3d(ember.arange(8.).reshape(1, 2, 2, 2), 2).item()
+    7.0
+    """
+    out, idx = max_pool3d_with_indices(input, kernel_size, stride, padding, dilation,
+                                       ceil_mode)
+    return (out, idx) if return_indices else out
+
+
+def _avg_pool(op: str, nd: int, input: Tensor, kernel_size: Any, stride: Any,  # noqa: A002
+              padding: Any, ceil_mode: bool, count_include_pad: bool,
+              divisor_override: int | None) -> Tensor:
+    x, unbatched = _batched(op, input, nd)
+    k, s, p, d = _window_args(op, nd, kernel_size, stride, padding, 1)
+    if divisor_override is not None and divisor_override == 0:
+        raise RuntimeError(f"[{op}] divisor must be not zero")
+    out, tables = _sliding(op, x, k, s, p, d, ceil_mode)
+    divisors = tuple(_avg_divisor(i, o, kk, ss, pp, count_include_pad)
+                     for i, o, kk, ss, pp in zip(x.shape[2:], out, k, s, p, strict=True))
+    return _unbatch(pool_avg(x, tables, divisors, divisor_override), unbatched)
+
+
+def avg_pool1d(input: Tensor, kernel_size: Any, stride: Any = None,  # noqa: A002
+               padding: Any = 0, ceil_mode: bool = False, count_include_pad: bool = True
+               ) -> Tensor:
+    """Mean over sliding windows of the last dim.
+
+    Args:
+        input: ``(N, C, L)`` or ``(C, L)``.
+        kernel_size: window length.
+        stride: step between windows (default: ``kernel_size``).
+        padding: zeros on both sides, at most half the window.
+        ceil_mode: round the output length up.
+        count_include_pad: divide by the window length including padding (else by the
+            number of input elements in the window).
+
+    Returns:
+        ``(N, C, L_out)``.
+
+    >>> import ember
+    >>> ember.nn.functional.avg_pool1d(ember.tensor([[1., 3., 2., 6.]]), 2).tolist()
+    [[2.0, 4.0]]
+    """
+    return _avg_pool("avg_pool1d", 1, input, kernel_size, stride, padding, ceil_mode,
+                     count_include_pad, None)
+
+
+def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None,  # noqa: A002
+               padding: Any = 0, ceil_mode: bool = False, count_include_pad: bool = True,
+               divisor_override: int | None = None) -> Tensor:
+    """Mean over sliding 2-D windows (see :func:`avg_pool1d`).
+
+    Args:
+        input: ``(N, C, H, W)`` or ``(C, H, W)``.
+        divisor_override: divide every window sum by this instead.
+
+    Returns:
+        ``(N, C, H_out, W_out)``.
+
+    >>> import ember
+    >>> ember.nn.functional.avg_pool2d(ember.ones(1, 4, 4), 2).tolist()
+    [[[1.0, 1.0], [1.0, 1.0]]]
+    """
+    return _avg_pool("avg_pool2d", 2, input, kernel_size, stride, padding, ceil_mode,
+                     count_include_pad, divisor_override)
+
+
+def avg_pool3d(input: Tensor, kernel_size: Any, stride: Any = None,  # noqa: A002
+               padding: Any = 0, ceil_mode: bool = False, count_include_pad: bool = True,
+               divisor_override: int | None = None) -> Tensor:
+    """Mean over sliding 3-D windows (see :func:`avg_pool2d`).
+
+    Args:
+        input: ``(N, C, D, H, W)`` or ``(C, D, H, W)``.
+
+    Returns:
+        ``(N, C, D_out, H_out, W_out)``.
+
+    >>> import ember
+    >>> ember.nn.functional.avg_pool3d(ember.ones(1, 2, 2, 2), 2).item()
+    1.0
+    """
+    return _avg_pool("avg_pool3d", 3, input, kernel_size, stride, padding, ceil_mode,
+                     count_include_pad, divisor_override)
+
+
+# -------------------------------------------------------------------------------------
+# Adaptive pooling
+# -------------------------------------------------------------------------------------
+
+
+def _adaptive_tables(op: str, x: Tensor, output_size: Any, nd: int) -> tuple[Tables, Tables]:
+    if isinstance(output_size, (list, tuple)):
+        if len(output_size) != nd:
+            raise RuntimeError(f"[{op}] output_size must be {nd}, got {list(output_size)}")
+        sizes = list(output_size)
+    else:
+        sizes = [output_size] * nd
+    sizes = [x.shape[2 + i] if v is None else int(v) for i, v in enumerate(sizes)]
+    if any(v < 0 for v in sizes):
+        raise RuntimeError(f"[{op}] elements of output_size must be greater than or equal to "
+                           f"0 but received {sizes}")
+    pairs = [_adaptive_table(x.shape[2 + i], o) for i, o in enumerate(sizes)]
+    return tuple(t for t, _ in pairs), tuple(dv for _, dv in pairs)
+
+
+def _adaptive_avg(op: str, nd: int, input: Tensor, output_size: Any) -> Tensor:  # noqa: A002
+    x, unbatched = _batched(op, input, nd)
+    tables, divisors = _adaptive_tables(op, x, output_size, nd)
+    return _unbatch(pool_avg(x, tables, divisors, None), unbatched)
+
+
+def _adaptive_max(op: str, nd: int, input: Tensor, output_size: Any  # noqa: A002
+                  ) -> tuple[Tensor, Tensor]:
+    x, unbatched = _batched(op, input, nd)
+    tables, _ = _adaptive_tables(op, x, output_size, nd)
+    out, idx = pool_max(x, tables)
+    return _unbatch(out, unbatched), _unbatch(idx, unbatched)
+
+
+def adaptive_avg_pool1d(input: Tensor, output_size: Any) -> Tensor:  # noqa: A002
+    """Average pooling to a fixed output length: output ``i`` averages input elements
+    ``floor(i L / O)`` to ``ceil((i + 1) L / O)``.
+
+    Args:
+        input: ``(N, C, L)`` or ``(C, L)``.
+        output_size: the output length ``O``.
+
+    Returns:
+        ``(N, C, O)``.
+
+    >>> import ember
+    >>> ember.nn.functional.adaptive_avg_pool1d(ember.tensor([[1., 2., 3., 4.]]), 2).tolist()
+    [[1.5, 3.5]]
+    """
+    return _adaptive_avg("adaptive_avg_pool1d", 1, input, output_size)
+
+
+def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:  # noqa: A002
+    """Adaptive average pooling over the last two dims (see :func:`adaptive_avg_pool1d`).
+
+    Args:
+        input: ``(N, C, H, W)`` or ``(C, H, W)``.
+        output_size: an int or ``(H_out, W_out)``; None keeps that input size.
+
+    >>> import ember
+    >>> ember.nn.functional.adaptive_avg_pool2d(ember.ones(1, 5, 7), 1).tolist()
+    [[[1.0]]]
+    """
+    return _adaptive_avg("adaptive_avg_pool2d", 2, input, output_size)
+
+
+def adaptive_avg_pool3d(input: Tensor, output_size: Any) -> Tensor:  # noqa: A002
+    """Adaptive average pooling over the last three dims (see
+    :func:`adaptive_avg_pool1d`).
+
+    >>> import ember
+    >>> ember.nn.functional.adaptive_avg_pool3d(ember.ones(1, 2, 3, 4), 1).shape
+    ember.Size([1, 1, 1, 1])
+    """
+    return _adaptive_avg("adaptive_avg_pool3d", 3, input, output_size)
+
+
+def adaptive_max_pool1d_with_indices(input: Tensor, output_size: Any,  # noqa: A002
+                                     return_indices: bool = False) -> tuple[Tensor, Tensor]:
+    """:func:`adaptive_max_pool1d` that always returns ``(values, indices)``."""
+    return _adaptive_max("adaptive_max_pool1d", 1, input, output_size)
+
+
+def adaptive_max_pool2d_with_indices(input: Tensor, output_size: Any,  # noqa: A002
+                                     return_indices: bool = False) -> tuple[Tensor, Tensor]:
+    """:func:`adaptive_max_pool2d` that always returns ``(values, indices)``."""
+    return _adaptive_max("adaptive_max_pool2d", 2, input, output_size)
+
+
+def adaptive_max_pool3d_with_indices(input: Tensor, output_size: Any,  # noqa: A002
+                                     return_indices: bool = False) -> tuple[Tensor, Tensor]:
+    """:func:`adaptive_max_pool3d` that always returns ``(values, indices)``."""
+    return _adaptive_max("adaptive_max_pool3d", 3, input, output_size)
+
+
+def adaptive_max_pool1d(input: Tensor, output_size: Any,  # noqa: A002
+                        return_indices: bool = False) -> Any:
+    """Max pooling to a fixed output length (windows as in :func:`adaptive_avg_pool1d`).
+
+    Returns:
+        ``(N, C, O)``, and the flat indices of the maxima when ``return_indices``.
+
+    >>> import ember
+    >>> ember.nn.functional.adaptive_max_pool1d(ember.tensor([[1., 5., 3., 4.]]), 2).tolist()
+    [[5.0, 4.0]]
+    """
+    out, idx = adaptive_max_pool1d_with_indices(input, output_size)
+    return (out, idx) if return_indices else out
+
+
+def adaptive_max_pool2d(input: Tensor, output_size: Any,  # noqa: A002
+                        return_indices: bool = False) -> Any:
+    """Adaptive max pooling over the last two dims.
+
+    >>> import ember
+    >>> ember.nn.functional.adaptive_max_pool2d(ember.arange(9.).reshape(1, 3, 3), 1).item()
+    8.0
+    """
+    out, idx = adaptive_max_pool2d_with_indices(input, output_size)
+    return (out, idx) if return_indices else out
+
+
+def adaptive_max_pool3d(input: Tensor, output_size: Any,  # noqa: A002
+                        return_indices: bool = False) -> Any:
+    """Adaptive max pooling over the last three dims.
+
+    >>> import ember
+    >>> ember.nn.functional.adaptive_max_pool3d(ember.arange(8.).reshape(1, 2, 2, 2), 1).item()
+    7.0
+    """
+    out, idx = adaptive_max_pool3d_with_indices(input, output_size)
+    return (out, idx) if return_indices else out
+
+
+# -------------------------------------------------------------------------------------
+# Power-average pooling
+# -------------------------------------------------------------------------------------
+
+
+def _lp_pool(op: str, nd: int, input: Tensor, norm_type: float, kernel_size: Any,  # noqa: A002
+             stride: Any, ceil_mode: bool) -> Tensor:
+    k = _tuple(op, "kernel_size", kernel_size, nd)
+    if norm_type in (math.inf, -math.inf):  # the limits: max pooling of |x| (or -min)
+        sign = 1 if norm_type > 0 else -1
+        out, _ = _max_pool(op, nd, sign * input.abs(), k, stride, 0, 1, ceil_mode)
+        return sign * out
+    out = _avg_pool(op, nd, input.pow(norm_type), k, stride, 0, ceil_mode, True, None)
+    return (out.sign() * out.abs().relu()).mul(math.prod(k)).pow(1.0 / norm_type)
+
+
+def lp_pool1d(input: Tensor, norm_type: float, kernel_size: Any,  # noqa: A002
+              stride: Any = None, ceil_mode: bool = False) -> Tensor:
+    """Power-average pooling: ``(sum_window x^p)^(1/p)`` over windows of the last dim.
+
+    Args:
+        input: ``(N, C, L)`` or ``(C, L)``.
+        norm_type: the power ``p`` (inf gives max pooling, 1 sum pooling).
+        kernel_size, stride, ceil_mode: as in :func:`avg_pool1d` (no padding).
+
+    >>> import ember
+    >>> ember.nn.functional.lp_pool1d(ember.tensor([[3., 4.]]), 2, 2).tolist()
+    [[5.0]]
+    """
+    return _lp_pool("lp_pool1d", 1, input, norm_type, kernel_size, stride, ceil_mode)
+
+
+def lp_pool2d(input: Tensor, norm_type: float, kernel_size: Any,  # noqa: A002
+              stride: Any = None, ceil_mode: bool = False) -> Tensor:
+    """Power-average pooling over 2-D windows (see :func:`lp_pool1d`).
+
+    >>> import ember
+    >>> ember.nn.functional.lp_pool2d(ember.ones(1, 2, 2), 1, 2).item()
+    4.0
+    """
+    return _lp_pool("lp_pool2d", 2, input, norm_type, kernel_size, stride, ceil_mode)
+
+
+def lp_pool3d(input: Tensor, norm_type: float, kernel_size: Any,  # noqa: A002
+              stride: Any = None, ceil_mode: bool = False) -> Tensor:
+    """Power-average pooling over 3-D windows (see :func:`lp_pool1d`).
+
+    >>> import ember
+    >>> ember.nn.functional.lp_pool3d(ember.ones(1, 2, 2, 2), 1, 2).item()
+    8.0
+    """
+    return _lp_pool("lp_pool3d", 3, input, norm_type, kernel_size, stride, ceil_mode)
+
+
+# -------------------------------------------------------------------------------------
+# Max unpooling
+# -------------------------------------------------------------------------------------
+
+
+def _unpool_size(op: str, x: Tensor, k: Sequence[int], s: Sequence[int], p: Sequence[int],
+                 output_size: Any, nd: int) -> list[int]:
+    default = [(x.shape[-nd + i] - 1) * s[i] + k[i] - 2 * p[i] for i in range(nd)]
+    if output_size is None:
+        return default
+    size = [int(v) for v in output_size]
+    if len(size) == nd + 2 or (len(size) == nd + 1 and x.ndim == nd + 1):
+        size = size[-nd:]
+    if len(size) != nd:
+        raise ValueError(f"output_size should be a sequence containing {nd} or {nd + 2} "
+                         f"elements, but it has a length of '{len(size)}'")
+    for d in range(nd):
+        lo, hi = default[d] - s[d], default[d] + s[d]
+        if not lo < size[d] < hi:
+            raise ValueError(f'invalid output_size "{size}" (dim {d} must be between {lo} and '
+                             f"{hi})")
+    return size
+
+
+def _max_unpool(op: str, nd: int, input: Tensor, indices: Tensor, kernel_size: Any,  # noqa: A002
+                stride: Any, padding: Any, output_size: Any) -> Tensor:
+    k = _tuple(op, "kernel_size", kernel_size, nd)
+    s = k if stride is None else _tuple(op, "stride", stride, nd)
+    p = _tuple(op, "padding", padding, nd)
+    size = _unpool_size(op, input, k, s, p, output_size, nd)
+    x, unbatched = _batched(op, input, nd)
+    if tuple(indices.shape) != tuple(input.shape):
+        raise RuntimeError(f"[{op}] Expected shape of indices to be same as that of the input "
+                           f"tensor ({fmt_shape(input.shape)}) but got indices tensor with "
+                           f"shape: {fmt_shape(indices.shape)}")
+    if indices.dtype != ember.int64:
+        raise RuntimeError(f"[{op}] elements in indices should be type int64 but got: "
+                           f"{indices.dtype}")
+    idx = indices.unsqueeze(0) if unbatched else indices
+    n, c = x.shape[:2]
+    total = math.prod(size)
+    flat_idx = idx.reshape(n, c, -1)
+    if flat_idx.numel() and (int(flat_idx.max()) >= total or int(flat_idx.min()) < 0):
+        bad = int(flat_idx.max()) if int(flat_idx.max()) >= total else int(flat_idx.min())
+        raise RuntimeError(f"[{op}] Found an invalid max index: {bad} (output volumes are of "
+                           f"size {'x'.join(map(str, size))})")
+    z = ember.zeros((n, c, total), dtype=x.dtype, device=x.device)
+    out = z.scatter(2, flat_idx, x.reshape(n, c, -1)).reshape(n, c, *size)
+    return _unbatch(out, unbatched)
+
+
+def max_unpool1d(input: Tensor, indices: Tensor, kernel_size: Any,  # noqa: A002
+                 stride: Any = None, padding: Any = 0, output_size: Any = None) -> Tensor:
+    """A partial inverse of :func:`max_pool1d`: each value goes back to the position its
+    index names; every other output element is zero.
+
+    Args:
+        input: ``(N, C, L)`` or ``(C, L)``, the pooled values.
+        indices: the indices :func:`max_pool1d` returned with them.
+        kernel_size, stride, padding: those of the pooling.
+        output_size: the exact output length, when the pooling input length is ambiguous.
+
+    Returns:
+        ``(N, C, L_out)`` with ``L_out = (L - 1) s - 2 p + k`` unless ``output_size``.
+
+    >>> import ember
+    >>> x, i = ember.tensor([[2., 4.]]), ember.tensor([[1, 2]])
+    >>> ember.nn.functional.max_unpool1d(x, i, 2).tolist()
+    [[0.0, 2.0, 4.0, 0.0]]
+    """
+    return _max_unpool("max_unpool1d", 1, input, indices, kernel_size, stride, padding,
+                       output_size)
+
+
+def max_unpool2d(input: Tensor, indices: Tensor, kernel_size: Any,  # noqa: A002
+                 stride: Any = None, padding: Any = 0, output_size: Any = None) -> Tensor:
+    """A partial inverse of :func:`max_pool2d` (see :func:`max_unpool1d`).
+
+    >>> import ember
+    >>> x, i = ember.tensor([[[5.]]]), ember.tensor([[[3]]])
+    >>> ember.nn.functional.max_unpool2d(x, i, 2).tolist()
+    [[[0.0, 0.0], [0.0, 5.0]]]
+    """
+    return _max_unpool("max_unpool2d", 2, input, indices, kernel_size, stride, padding,
+                       output_size)
+
+
+def max_unpool3d(input: Tensor, indices: Tensor, kernel_size: Any,  # noqa: A002
+                 stride: Any = None, padding: Any = 0, output_size: Any = None) -> Tensor:
+    """A partial inverse of :func:`max_pool3d` (see :func:`max_unpool1d`).
+
+    >>> import ember
+    >>> x, i = ember.tensor([[[[5.]]]]), ember.tensor([[[[7]]]])
+    >>> ember.nn.functional.max_unpool3d(x, i, 2).sum().item()
+    5.0
+    """
+    return _max_unpool("max_unpool3d", 3, input, indices, kernel_size, stride, padding,
+                       output_size)
+
+
+# -------------------------------------------------------------------------------------
+# Fractional max pooling
+# -------------------------------------------------------------------------------------
+
+
+def _intervals(sample: np.ndarray, size: int, out: int, k: int, dtype: Any) -> np.ndarray:
+    """Window starts of fractional max pooling, (planes, out), as torch computes them (in
+    the input's precision)."""
+    planes = sample.shape[0]
+    starts = np.empty((planes, out), dtype=np.int64)
+    if out > 1:
+        alpha = dtype(size - k) / dtype(out - 1)
+        i = np.arange(out - 1, dtype=dtype)
+        s = sample.astype(dtype)[:, None]
+        starts[:, :-1] = ((i[None, :] + s) * alpha).astype(np.int64) - \
+            (s * alpha).astype(np.int64)
+    starts[:, -1] = size - k
+    return starts
+
+
+def _fractional(op: str, nd: int, input: Tensor, kernel_size: Any,  # noqa: A002
+                output_size: Any, output_ratio: Any, samples: Tensor | None
+                ) -> tuple[Tensor, Tensor]:
+    if output_size is None and output_ratio is None:
+        raise ValueError(f"{op} requires specifying either an output_size or an output_ratio")
+    x, unbatched = _batched(op, input, nd)
+    k = _tuple(op, "kernel_size", kernel_size, nd)
+    size = list(x.shape[2:])
+    if output_size is None:
+        ratio = _ratio(output_ratio, nd)
+        out = [int(s * r) for s, r in zip(size, ratio, strict=True)]
+    else:
+        out = [int(v) for v in (output_size if isinstance(output_size, (list, tuple))
+                                else [output_size] * nd)]
+    names = ("time", "height", "width")[3 - nd:]
+    for i in range(nd):
+        if out[i] + k[i] - 1 > size[i]:
+            raise RuntimeError(f"[{op}] pool {names[i]} {k[i]} too large relative to input "
+                               f"{names[i]} {size[i]} and output {names[i]} {out[i]}")
+    n, c = x.shape[:2]
+    if samples is None:
+        samples = ember.rand(n, c, nd, dtype=x.dtype, device=x.device)
+    elif tuple(samples.shape) != (n, c, nd):
+        raise RuntimeError(f"[{op}] expected _random_samples of size {[n, c, nd]}, got "
+                           f"{fmt_shape(samples.shape)}")
+    smp = samples.detach().numpy().reshape(n * c, nd)
+    np_dtype = np.float32 if x.dtype != ember.float64 else np.float64
+    # torch reads the samples as (w, h) in 2-D and (t, h, w) in 3-D.
+    order = [1, 0] if nd == 2 else [0, 1, 2]
+    flat = np.zeros([n * c] + [1] * (2 * nd), dtype=np.int64)
+    stride = 1
+    for d in range(nd - 1, -1, -1):
+        starts = _intervals(smp[:, order[d]], size[d], out[d], k[d], np_dtype)
+        coords = starts[:, :, None] + np.arange(k[d])[None, None, :]  # (P, O_d, K_d)
+        shape = [n * c] + [1] * (2 * nd)
+        shape[1 + d], shape[1 + nd + d] = out[d], k[d]
+        flat = flat + coords.reshape(shape) * stride
+        stride *= size[d]
+    flat = flat.reshape(n, c, math.prod(out), math.prod(k))
+    idx_t = ember.tensor(np.ascontiguousarray(flat), device=x.device)
+    vals = x.reshape(n, c, 1, -1).expand(n, c, flat.shape[2], stride).gather(3, idx_t)
+    arg = vals.argmax(-1, keepdim=True)
+    values = vals.gather(-1, arg).reshape(n, c, *out)
+    indices = idx_t.gather(-1, arg).reshape(n, c, *out)
+    return _unbatch(values, unbatched), _unbatch(indices, unbatched)
+
+
+def _ratio(output_ratio: Any, nd: int) -> tuple[float, ...]:
+    if isinstance(output_ratio, (list, tuple)):
+        return tuple(float(r) for r in output_ratio)
+    return (float(output_ratio),) * nd
+
+
+def fractional_max_pool2d_with_indices(input: Tensor, kernel_size: Any,  # noqa: A002
+                                       output_size: Any = None, output_ratio: Any = None,
+                                       return_indices: bool = False,
+                                       _random_samples: Tensor | None = None
+                                       ) -> tuple[Tensor, Tensor]:
+    """:func:`fractional_max_pool2d` that always returns ``(values, indices)``."""
+    return _fractional("fractional_max_pool2d", 2, input, kernel_size, output_size,
+                       output_ratio, _random_samples)
+
+
+def fractional_max_pool3d_with_indices(input: Tensor, kernel_size: Any,  # noqa: A002
+                                       output_size: Any = None, output_ratio: Any = None,
+                                       return_indices: bool = False,
+                                       _random_samples: Tensor | None = None
+                                       ) -> tuple[Tensor, Tensor]:
+    """:func:`fractional_max_pool3d` that always returns ``(values, indices)``."""
+    return _fractional("fractional_max_pool3d", 3, input, kernel_size, output_size,
+                       output_ratio, _random_samples)
+
+
+def fractional_max_pool2d(input: Tensor, kernel_size: Any, output_size: Any = None,  # noqa: A002
+                          output_ratio: Any = None, return_indices: bool = False,
+                          _random_samples: Tensor | None = None) -> Any:
+    """Fractional max pooling (Graham, 2014, https://arxiv.org/abs/1412.6071): max over
+    ``kernel_size`` windows whose starts follow a pseudo-random sequence with a
+    non-integer mean step, so the output may shrink by any ratio.
+
+    Args:
+        input: ``(N, C, H, W)`` or ``(C, H, W)``.
+        kernel_size: window size (int or pair).
+        output_size: ``(H_out, W_out)``, or give ``output_ratio`` (in (0, 1)) instead.
+        return_indices: also return the flat indices of the maxima.
+        _random_samples: ``(N, C, 2)`` numbers in [0, 1) fixing the sequences (random
+            when None).
+
+    Returns:
+        ``(N, C, H_out, W_out)`` (and the indices).
+
+    >>> import ember
+    >>> x = ember.arange(16.).reshape(1, 1, 4, 4)
+    >>> s = ember.full((1, 1, 2), 0.5)
+    >>> ember.nn.functional.fractional_max_pool2d(x, 2, 2, _random_samples=s).tolist()
+    [[[[5.0, 7.0], [13.0, 15.0]]]]
+    """
+    out, idx = fractional_max_pool2d_with_indices(input, kernel_size, output_size,
+                                                  output_ratio, False, _random_samples)
+    return (out, idx) if return_indices else out
+
+
+def fractional_max_pool3d(input: Tensor, kernel_size: Any, output_size: Any = None,  # noqa: A002
+                          output_ratio: Any = None, return_indices: bool = False,
+                          _random_samples: Tensor | None = None) -> Any:
+    """Fractional max pooling over 3-D windows (see :func:`fractional_max_pool2d`);
+    ``_random_samples`` is ``(N, C, 3)``.
+
+    >>> import ember
+    >>> x = ember.arange(8.).reshape(1, 1, 2, 2, 2)
+    >>> ember.nn.functional.fractional_max_pool3d(x, 2, 1).item()
+    7.0
+    """
+    out, idx = fractional_max_pool3d_with_indices(input, kernel_size, output_size,
+                                                  output_ratio, False, _random_samples)
+    return (out, idx) if return_indices else out
+
+
+__all__ += ["pool_max", "pool_max_backward", "pool_avg", "pool_avg_backward",
+            "pooling_output_size"]
