@@ -75,7 +75,10 @@ def _leaves(v: Any, out: list[Any]) -> list[Any]:
 
 
 def np_of(t: Any) -> np.ndarray:
-    """The values of an ember or torch tensor as a numpy array."""
+    """The values of an ember or torch tensor as a numpy array (torch's sparse gradients
+    densified: ember's are always dense)."""
+    if isinstance(t, torch.Tensor) and t.layout == torch.sparse_coo:
+        t = t.to_dense()
     return np.asarray(t.detach().numpy())
 
 
