@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from .functional import *  # noqa: F403
 from .functional import __all__ as _functional_all
+from .modules import *  # noqa: F403
+from .modules import __all__ as _modules_all
 
 __version__ = "0.1.0"
-__all__ = [*_functional_all]
+__all__ = [*_functional_all, *_modules_all]
