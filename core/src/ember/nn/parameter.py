@@ -186,29 +186,43 @@ class UninitializedTensorMixin:
     def is_floating_point(self) -> bool:
         return self.dtype.is_floating_point
 
-    def to(self, *args: Any, **kwargs: Any) -> Tensor:
-        return self._placeholder().to(*args, **kwargs)
+    # Conversions give a plain empty tensor for a parameter and a new uninitialized
+    # buffer for a buffer (as torch does), so converting a lazy module before its first
+    # forward changes the dtype/device its tensors will be created with.
+    _convert_keeps_class = False
 
-    def cpu(self) -> Tensor:
-        return self._placeholder().cpu()
+    def _converted(self, t: Tensor) -> Any:
+        if not self._convert_keeps_class or t is self:
+            return t
+        out = object.__new__(type(self))
+        _init_from(out, t)
+        return out
 
-    def cuda(self, device: Any = None, non_blocking: bool = False) -> Tensor:
-        return self._placeholder().cuda(device)
+    def to(self, *args: Any, **kwargs: Any) -> Any:
+        return self._converted(self._placeholder().to(*args, **kwargs))
+
+    def cpu(self) -> Any:
+        return self._converted(self._placeholder().cpu())
+
+    def cuda(self, device: Any = None, non_blocking: bool = False) -> Any:
+        return self._converted(self._placeholder().cuda(device))
 
     def type(self, dtype: Any = None, non_blocking: bool = False) -> Any:
-        return self._placeholder().type(dtype)
+        if dtype is None:
+            return self._placeholder().type()
+        return self._converted(self._placeholder().type(dtype))
 
-    def half(self) -> Tensor:
-        return self._placeholder().half()
+    def half(self) -> Any:
+        return self._converted(self._placeholder().half())
 
-    def float(self) -> Tensor:
-        return self._placeholder().float()
+    def float(self) -> Any:
+        return self._converted(self._placeholder().float())
 
-    def double(self) -> Tensor:
-        return self._placeholder().double()
+    def double(self) -> Any:
+        return self._converted(self._placeholder().double())
 
-    def bfloat16(self) -> Tensor:
-        return self._placeholder().bfloat16()
+    def bfloat16(self) -> Any:
+        return self._converted(self._placeholder().bfloat16())
 
     def materialize(self, shape: Any, device: Any = None, dtype: Any = None) -> None:
         """Give the tensor its shape (with uninitialized values) and turn it into
@@ -242,12 +256,12 @@ class UninitializedTensorMixin:
     def __reduce_ex__(self, protocol: Any) -> Any:
         return (type(self), (self.requires_grad,))  # type: ignore[attr-defined]
 
-    def __deepcopy__(self, memo: dict[int, Any]) -> Any:
-        if id(self) in memo:
-            return memo[id(self)]
-        result = type(self)(self.requires_grad, self._device, self.dtype)  # type: ignore
-        memo[id(self)] = result
-        return result
+    def copy_(self, src: Any, non_blocking: bool = False) -> Any:
+        """Copy ``src`` into the (still empty) storage; only an empty source fits."""
+        if is_lazy(src):
+            src = src._placeholder()
+        self._placeholder().copy_(src)
+        return self
 
 
 def is_lazy(param: Any) -> bool:
@@ -296,6 +310,13 @@ class UninitializedParameter(UninitializedTensorMixin, Parameter):
                  ) -> None:
         pass
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> UninitializedParameter:
+        if id(self) in memo:
+            return memo[id(self)]
+        result = type(self)(self.requires_grad, self._device, self.dtype)
+        memo[id(self)] = result
+        return result
+
 
 class UninitializedBuffer(UninitializedTensorMixin, Tensor):
     """A buffer whose shape is decided on a lazy module's first forward.
@@ -312,6 +333,7 @@ class UninitializedBuffer(UninitializedTensorMixin, Tensor):
     """
 
     cls_to_become = Tensor
+    _convert_keeps_class = True
 
     def __new__(cls, requires_grad: bool = False, device: Any = None, dtype: Any = None,
                 persistent: bool = True) -> UninitializedBuffer:
