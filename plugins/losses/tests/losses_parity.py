@@ -93,7 +93,7 @@ def check_error(fn: Callable[..., Any], *args: Any, match: str | None = None,
 
     with pytest.raises(Exception) as t_exc:
         fn(torch, *[_build(torch, a, []) for a in args],
-           **{k: _build(torch, v, []) for k, v in kwargs.items()})
+           **{k: _build(torch, v, []) for k, v in kwargs.items()}).sum().backward()
     with pytest.raises(type(t_exc.value)) as e_exc:
         fn(ember, *[_build(ember, a, []) for a in args],
            **{k: _build(ember, v, []) for k, v in kwargs.items()})

@@ -174,3 +174,11 @@ def test_binary_errors():
     check_error(bce, x, x.astype("float64"))
     check_error(bcel, x, rand((3, 1), "float32"), match="must be the same as input size")
     check_error(bce, x, x, reduction="bad")
+    check_error(bce, x, x, weight=G(x))
+    check_error(bcel, x, x, weight=G(x))
+    check_error(bcel, x, x, pos_weight=G(x))
+    xs = rand((3, 4), "float32")
+    check_error(lambda lib, a, t, w: F(lib).nll_loss(a, t, w), xs, np.array([0, 1, 2]),
+                G(np.ones(4, np.float32)))
+    check_error(lambda lib, a, t, w: F(lib).cross_entropy(a, t, w), G(xs), np.array([0, 1, 2]),
+                G(np.ones(4, np.float32)))

@@ -16,7 +16,7 @@ from ember import Tensor
 from ember.autograd.grad_mode import GRAD
 from ember.autograd.graph import record
 
-from ._reduction import check_reduction, reduce_loss, resolve
+from ._reduction import check_reduction, not_differentiable, reduce_loss, resolve
 
 __all__ = ["nll_loss", "cross_entropy", "binary_cross_entropy",
            "binary_cross_entropy_with_logits", "log_sigmoid"]
@@ -35,6 +35,7 @@ def _dtype_name(t: Tensor) -> str:
 
 def _check_nll(input: Tensor, target: Tensor, weight: Tensor | None) -> None:  # noqa: A002
     """torch's argument contract of nll_loss for any number of dims."""
+    not_differentiable("nll_loss_forward", "weight", weight)
     if input.ndim < 1:
         raise ValueError(f"Expected 1 or more dimensions (got {input.ndim})")
     if input.ndim != 1 and target.ndim >= 1 and input.shape[0] != target.shape[0]:
@@ -301,6 +302,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor,  # noqa: A002
     if target.dtype != input.dtype:
         raise RuntimeError(f"Found dtype {_dtype_name(target)} but expected "
                            f"{_dtype_name(input)}")
+    not_differentiable("binary_cross_entropy", "weight", weight)
     if weight is not None:
         weight = weight.expand(ember.broadcast_shapes(target.shape, weight.shape))
     with ember.no_grad():
@@ -356,6 +358,8 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,  # noqa: A00
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Target size ({target.size()}) must be the same as input size "
                          f"({input.size()})")
+    not_differentiable("binary_cross_entropy_with_logits", "weight", weight)
+    not_differentiable("binary_cross_entropy_with_logits", "pos_weight", pos_weight)
     log_sig = log_sigmoid(input)
     if pos_weight is not None:
         log_sig = log_sig * ((pos_weight - 1) * target + 1)

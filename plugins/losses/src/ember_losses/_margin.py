@@ -14,7 +14,7 @@ import ember
 from ember import Tensor
 
 from ._classification import log_sigmoid
-from ._reduction import check_reduction, reduce_loss, resolve
+from ._reduction import check_reduction, not_differentiable, reduce_loss, resolve
 
 __all__ = ["margin_ranking_loss", "hinge_embedding_loss", "soft_margin_loss",
            "multilabel_soft_margin_loss", "multilabel_margin_loss", "multi_margin_loss",
@@ -97,6 +97,7 @@ def soft_margin_loss(input: Tensor, target: Tensor,  # noqa: A002
     tensor(0.6931)
     """
     reduction = check_reduction(resolve(size_average, reduce, reduction))
+    not_differentiable("soft_margin_loss", "target", target)
     return reduce_loss((-input * target).exp().log1p(), reduction)
 
 
@@ -220,6 +221,7 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1,  # noqa: A002
         raise ValueError("only p == 1 and p == 2 supported")
     if weight is not None and weight.ndim != 1:
         raise ValueError("weight must be one-dimensional")
+    not_differentiable("multi_margin_loss", "weight", weight)
     nframe, dim = _check_margin_shapes(input, target)
     if not (target.ndim <= 1 and target.numel() == nframe):
         raise RuntimeError("multi_margin_loss: target tensor should be 1-D with size equal to "

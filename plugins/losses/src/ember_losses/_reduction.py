@@ -7,7 +7,7 @@ import warnings
 
 from ember import Tensor
 
-__all__ = ["legacy_get_string", "check_reduction", "reduce_loss"]
+__all__ = ["legacy_get_string", "check_reduction", "reduce_loss", "not_differentiable"]
 
 _VALID = ("none", "mean", "sum")
 
@@ -59,3 +59,13 @@ def reduce_loss(loss: Tensor, reduction: str) -> Tensor:
     if reduction == "sum":
         return loss.sum()
     return loss
+
+
+def not_differentiable(op: str, arg: str, t: Tensor | None) -> None:
+    """Refuse, as torch does, an input that requires grad where the loss has no gradient
+    for it (class weights, some targets)."""
+    from ember.autograd.grad_mode import GRAD
+
+    if t is not None and GRAD.enabled and t.requires_grad:
+        raise RuntimeError(f"The function '{op}' is not differentiable with respect to "
+                           f"argument '{arg}'. This input cannot have requires_grad True.")
