@@ -17,6 +17,7 @@ FUNCTIONAL: dict[str, tuple[str, ...]] = {
     "conv": ("conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
              "conv_transpose3d", "conv_tbc"),
     "padding": ("pad",),
+    "fold": ("fold", "unfold"),
     "pooling": tuple(f"{name}{n}d{suffix}" for n in (1, 2, 3) for suffix in ("", "_with_indices")
                      for name in ("max_pool", "adaptive_max_pool"))
     + tuple(f"{name}{n}d" for n in (1, 2, 3) for name in ("avg_pool", "adaptive_avg_pool",
@@ -37,6 +38,9 @@ MODULES: dict[str, tuple[str, ...]] = {
                 "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d", "LPPool1d",
                 "LPPool2d", "LPPool3d", "MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d",
                 "FractionalMaxPool2d", "FractionalMaxPool3d"),
+    "lazy": ("LazyConv1d", "LazyConv2d", "LazyConv3d", "LazyConvTranspose1d",
+             "LazyConvTranspose2d", "LazyConvTranspose3d"),
+    "fold": ("Fold", "Unfold"),
 }
 
 #: op name -> one-line summary (for ``python -m ember info`` and the conformance kit).
@@ -48,6 +52,8 @@ OPS: dict[str, str] = {
     "pool_max_backward": "scatter-add of a gradient at pooling indices",
     "pool_avg": "average pooling over window tables",
     "pool_avg_backward": "gradient of pool_avg (its adjoint)",
+    "im2col": "sliding blocks of a padded input as columns",
+    "col2im": "sum of columns back into an image (the adjoint of im2col)",
 }
 
 

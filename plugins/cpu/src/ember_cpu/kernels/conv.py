@@ -149,3 +149,28 @@ def conv_weight_grad(x: np.ndarray, g: np.ndarray, weight_size: Sequence[int],
 
 KERNELS = {"convolution": convolution, "conv_input_grad": conv_input_grad,
            "conv_weight_grad": conv_weight_grad}
+
+
+def im2col(x: np.ndarray, kernel_size: Sequence[int], stride: Sequence[int],
+           padding: Sequence[int], dilation: Sequence[int]) -> np.ndarray:
+    """Sliding blocks of x (N, C, *S) as columns: (N, C * prod(k), L)."""
+    (x,), dtype = _promote(x)
+    geo = _Geom(x.shape[2:], kernel_size, stride, padding, dilation)
+    cols = geo.cols(_to5(x, geo.nd), 0, x.shape[0])
+    return np.ascontiguousarray(cols).astype(dtype, copy=False)
+
+
+def col2im(cols: np.ndarray, output_size: Sequence[int], kernel_size: Sequence[int],
+           stride: Sequence[int], padding: Sequence[int], dilation: Sequence[int]
+           ) -> np.ndarray:
+    """The adjoint of :func:`im2col`: sum columns (N, C * prod(k), L) into (N, C, *size)."""
+    (cols,), dtype = _promote(cols)
+    geo = _Geom(output_size, kernel_size, stride, padding, dilation)
+    n = cols.shape[0]
+    c = cols.shape[1] // geo.K
+    dx = np.zeros((n, c, *output_size), dtype=cols.dtype)
+    geo.add_cols(cols, _to5(dx, geo.nd), 0)
+    return dx.astype(dtype, copy=False)
+
+
+KERNELS.update({"im2col": im2col, "col2im": col2im})
