@@ -158,10 +158,10 @@ def test_always_call_hooks_run_when_forward_raises():
     for lib in (torch, ember):
         fails = build(lib)[3]()
         log = []
-        fails.register_forward_hook(lambda m, a, o: log.append(("always", o)),
+        fails.register_forward_hook(lambda m, a, o, log=log: log.append(("always", o)),
                                     always_call=True)
-        fails.register_forward_hook(lambda m, a, o: log.append(("normal", o)))
-        fails.register_forward_hook(lambda m, a, k, o: log.append(("kw", sorted(k), o)),
+        fails.register_forward_hook(lambda m, a, o, log=log: log.append(("normal", o)))
+        fails.register_forward_hook(lambda m, a, k, o, log=log: log.append(("kw", sorted(k), o)),
                                     with_kwargs=True, always_call=True)
         with pytest.raises(ValueError, match="forward failed"):
             fails(lib.ones(1))
@@ -190,7 +190,8 @@ def test_global_always_call_forward_hook():
         mod = T_MOD if lib is torch else E_MOD
         fails = build(lib)[3]()
         log = []
-        h = mod.register_module_forward_hook(lambda m, a, o: log.append(o), always_call=True)
+        h = mod.register_module_forward_hook(lambda m, a, o, log=log: log.append(o),
+                                             always_call=True)
         try:
             with pytest.raises(ValueError):
                 fails(lib.ones(1))
@@ -262,9 +263,9 @@ def test_full_backward_hook_with_mixed_inputs_and_outputs():
     for lib in (torch, ember):
         two = build(lib)[2]()
         log = []
-        two.register_full_backward_pre_hook(lambda m, go: log.append(("pre", val(go))))
-        two.register_full_backward_hook(lambda m, gi, go: log.append(("full", val(gi),
-                                                                      val(go))))
+        two.register_full_backward_pre_hook(lambda m, go, log=log: log.append(("pre", val(go))))
+        two.register_full_backward_hook(
+            lambda m, gi, go, log=log: log.append(("full", val(gi), val(go))))
         a = lib.tensor([1.0, 2.0], requires_grad=True)
         b = lib.tensor([3.0, -1.0])
         prod, total, flag = two(a, "flag", b)
@@ -280,7 +281,8 @@ def test_backward_hook_when_no_input_requires_grad():
     for lib in (torch, ember):
         scale = build(lib)[1](3)
         log = []
-        scale.register_full_backward_hook(lambda m, gi, go: log.append((val(gi), val(go))))
+        scale.register_full_backward_hook(
+            lambda m, gi, go, log=log: log.append((val(gi), val(go))))
         with pytest.warns(UserWarning, match="no inputs require gradients"):
             scale(inputs(lib, requires_grad=False)).sum().backward()
         logs.append(log)
@@ -328,7 +330,8 @@ def test_legacy_backward_hook_sees_last_node_gradients():
     for lib in (torch, ember):
         scale = build(lib)[1](3)
         log = []
-        scale.register_backward_hook(lambda m, gi, go: log.append((val(gi), val(go))))
+        scale.register_backward_hook(
+            lambda m, gi, go, log=log: log.append((val(gi), val(go))))
         x = inputs(lib)
         with pytest.warns(FutureWarning) as record:
             out = scale(x)
@@ -368,7 +371,7 @@ def test_global_legacy_backward_hook(reset_global_backward_kind):
         mod = T_MOD if lib is torch else E_MOD
         scale = build(lib)[1](3)
         log = []
-        h = mod.register_module_backward_hook(lambda m, gi, go: log.append(val(gi)))
+        h = mod.register_module_backward_hook(lambda m, gi, go, log=log: log.append(val(gi)))
         try:
             with pytest.warns(FutureWarning):
                 out = scale(inputs(lib))
@@ -389,7 +392,7 @@ def test_global_registration_hooks():
         nn = lib.nn
         log = []
 
-        def on_param(m, name, p, log=log, lib=lib):
+        def on_param(m, name, p, log=log, lib=lib, nn=nn):
             log.append(("param", name, tuple(p.shape) if p is not None else None))
             if name == "doubled":
                 return nn.Parameter(lib.zeros(4))
@@ -491,7 +494,7 @@ def test_hooks_follow_a_deep_copy():
     for lib in (torch, ember):
         chain = build(lib)[0]()
         seen = []
-        chain.register_load_state_dict_pre_hook(lambda m, *rest: seen.append(m))
+        chain.register_load_state_dict_pre_hook(lambda m, *rest, seen=seen: seen.append(m))
         twin = copy.deepcopy(chain)
         twin.load_state_dict(twin.state_dict())
         assert seen == [twin]

@@ -224,7 +224,8 @@ def test_orthogonal_is_orthogonal(shape, gain):
         gram = flat @ flat.T if rows <= cols else flat.T @ flat
         np.testing.assert_allclose(gram, gain ** 2 * np.eye(min(rows, cols)), atol=1e-10)
     assert tuple(e_out.shape) == shape
-    same_error(lambda: t_init.orthogonal_(torch.empty(3)), lambda: e_init.orthogonal_(ember.empty(3)))
+    same_error(lambda: t_init.orthogonal_(torch.empty(3)),
+               lambda: e_init.orthogonal_(ember.empty(3)))
 
 
 def test_orthogonal_matches_qr_with_positive_diagonal():
@@ -247,7 +248,8 @@ def test_sparse_zero_counts_and_std(sparsity):
     np.testing.assert_array_equal(e_zeros, t_zeros)
     nonzero = arr(e_out)[arr(e_out) != 0]
     assert abs(nonzero.std() - 0.05) < 0.01
-    same_error(lambda: t_init.sparse_(torch.empty(3), 0.1), lambda: e_init.sparse_(ember.empty(3), 0.1))
+    same_error(lambda: t_init.sparse_(torch.empty(3), 0.1),
+               lambda: e_init.sparse_(ember.empty(3), 0.1))
 
 
 # ----------------------------------------------------------------------------- seeding

@@ -124,16 +124,12 @@ def test_conversion_before_initialization_sets_dtype():
 
 
 def test_uninitialized_tensors_refuse_use():
-    for t_call, e_call, msg in [
-        (lambda p: p + 1, None, False),
-        (lambda p: p.sum(), None, False),
-        (lambda p: p.numel(), None, False),
-        (lambda p: p.shape, None, True),
-    ]:
+    for call, match_message in [(lambda p: p + 1, False), (lambda p: p.sum(), False),
+                                (lambda p: p.numel(), False), (lambda p: p.shape, True)]:
         tp = torch.nn.UninitializedParameter()
         ep = ember.nn.UninitializedParameter()
-        same_error(lambda t_call=t_call, tp=tp: t_call(tp),
-                   lambda t_call=t_call, ep=ep: t_call(ep), match_message=msg)
+        same_error(lambda call=call, tp=tp: call(tp), lambda call=call, ep=ep: call(ep),
+                   match_message=match_message)
     ep = ember.nn.UninitializedParameter()
     with pytest.raises(ValueError, match="Attempted to use an uninitialized parameter"):
         ep * 2

@@ -198,8 +198,8 @@ class _StateDictMixin:
             import warnings
 
             warnings.warn("Positional args are being deprecated, use kwargs instead. Refer to "
-                          "the documentation of ember.nn.Module.state_dict for details.", FutureWarning,
-                          stacklevel=2)
+                          "the documentation of ember.nn.Module.state_dict for details.",
+                          FutureWarning, stacklevel=2)
             if destination is None:
                 destination = args[0]
             if len(args) > 1 and prefix == "":
