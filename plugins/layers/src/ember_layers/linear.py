@@ -11,7 +11,8 @@ from typing import Any
 
 import ember
 from ember._tensor import Tensor
-from ember.nn import Module, Parameter, init
+from ember.nn import Module, Parameter, UninitializedParameter, init
+from ember.nn.modules.lazy import LazyModuleMixin
 
 from .functional.linear import bilinear, linear
 
@@ -141,3 +142,49 @@ class Bilinear(Module):
     def extra_repr(self) -> str:
         return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
                 f"out_features={self.out_features}, bias={self.bias is not None}")
+
+
+class LazyLinear(LazyModuleMixin, Linear):
+    """A :class:`Linear` whose ``in_features`` is inferred from the first input's last dim;
+    it becomes a ``Linear`` after that call.
+
+    Args:
+        out_features: size of each output sample.
+        bias: learn an additive bias. Default: ``True``.
+        device, dtype: of the parameters.
+
+    Shape:
+        input ``(*, H_in)``, output ``(*, out_features)``.
+
+    >>> import ember
+    >>> m = ember.nn.LazyLinear(4)
+    >>> _ = m(ember.ones(2, 3))
+    >>> m
+    Linear(in_features=3, out_features=4, bias=True)
+    """
+
+    cls_to_become = Linear
+
+    def __init__(self, out_features: int, bias: bool = True, device: Any = None,
+                 dtype: Any = None) -> None:
+        super().__init__(0, 0, False)
+        kw = {"device": device, "dtype": dtype}
+        self.weight = UninitializedParameter(**kw)
+        self.out_features = out_features
+        if bias:
+            self.bias = UninitializedParameter(**kw)
+
+    def reset_parameters(self) -> None:
+        """Initialize as :class:`Linear` once the shapes are known."""
+        if not self.has_uninitialized_params() and self.in_features != 0:
+            super().reset_parameters()
+
+    def initialize_parameters(self, input: Tensor) -> None:  # noqa: A002
+        """Materialize ``weight`` ``(out_features, input.shape[-1])`` and ``bias``."""
+        if self.has_uninitialized_params():
+            with ember.no_grad():
+                self.in_features = input.shape[-1]
+                self.weight.materialize((self.out_features, self.in_features))
+                if self.bias is not None:
+                    self.bias.materialize((self.out_features,))
+                self.reset_parameters()
