@@ -46,6 +46,11 @@ def export_ops(namespace: dict[str, Any]) -> None:
         namespace[name] = fn
     namespace["round"] = pointwise.round
     namespace["result_type"] = ops.result_type
+    from ._tensor_str import get_printoptions, printoptions, set_printoptions
+
+    namespace["set_printoptions"] = set_printoptions
+    namespace["get_printoptions"] = get_printoptions
+    namespace["printoptions"] = printoptions
     namespace["numel"] = numel
     namespace["is_floating_point"] = is_floating_point
     namespace["is_complex"] = is_complex
