@@ -569,3 +569,17 @@ def test_parameter_repr_and_str():
     with ember.no_grad():
         e_p2.add_(1.0)
     assert float(e_p[0]) == 2.0  # shares memory with its data
+
+
+def test_replica_for_data_parallel():
+    rows = []
+    for lib in (torch, ember):
+        net = build(lib)[0]()
+        replica = net._replicate_for_data_parallel()
+        row = [list(replica._parameters), list(replica._buffers), list(replica._modules),
+               replica.fc1 is net.fc1, type(replica).__name__]
+        with pytest.warns(UserWarning) as record:
+            replica.zero_grad()
+        row.append([norm(str(w.message)) for w in record])
+        rows.append(row)
+    assert rows[1] == rows[0]

@@ -9,6 +9,7 @@ machinery in ``_backward_hook.py``), conversions (``_conversion.py``) and the st
 
 from __future__ import annotations
 
+import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -689,6 +690,13 @@ class Module(_HooksMixin, _ConversionMixin, _StateDictMixin):
         >>> m.w.grad is None
         True
         """
+        if getattr(self, "_is_replica", False):
+            warnings.warn("Calling .zero_grad() from a module created with nn.DataParallel() "
+                          "has no effect. The parameters are copied (in a differentiable "
+                          "manner) from the original module. This means they are not leaf "
+                          "nodes in autograd and so don't accumulate gradients. If you need "
+                          "gradients in your forward method, consider using autograd.grad "
+                          "instead.", stacklevel=2)
         for p in self.parameters():
             if p.grad is None:
                 continue
@@ -701,6 +709,17 @@ class Module(_HooksMixin, _ConversionMixin, _StateDictMixin):
                 else:
                     g.requires_grad_(False)
                 g.zero_()
+
+    def _replicate_for_data_parallel(self) -> Module:
+        """A shallow replica for data-parallel wrappers: it shares the submodules and
+        buffers dict contents but holds no parameters of its own (the wrapper sets them)."""
+        replica = self.__new__(type(self))
+        replica.__dict__ = self.__dict__.copy()
+        replica._parameters = {}
+        replica._buffers = replica._buffers.copy()
+        replica._modules = replica._modules.copy()
+        replica._is_replica = True
+        return replica
 
     # ------------------------------------------------------------------ repr
     def extra_repr(self) -> str:
