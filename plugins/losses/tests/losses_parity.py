@@ -58,7 +58,7 @@ def assert_close(e: Any, t: Any, tol: dict[str, float], what: str) -> None:
 
 
 def check(fn: Callable[..., Any], *args: Any, dtype: str | None = None, grad: bool = True,
-          **kwargs: Any) -> Any:
+          grad_tol: dict[str, float] | None = None, **kwargs: Any) -> Any:
     """Run ``fn(lib, *args, **kwargs)`` for ``lib`` in (ember, torch); compare the output and,
     for a floating output, the gradients of every ``G`` input for a random upstream grad."""
     e_leaves: list[Any] = []
@@ -81,7 +81,7 @@ def check(fn: Callable[..., Any], *args: Any, dtype: str | None = None, grad: bo
                 assert el.grad is None or not np.any(_np(el.grad)), f"grad {i} should be None"
                 continue
             assert el.grad is not None, f"grad of input {i} is missing"
-            assert_close(el.grad, tl.grad, GRAD_TOL.get(dtype, GRAD_TOL["float32"]),
+            assert_close(el.grad, tl.grad, grad_tol or GRAD_TOL.get(dtype, GRAD_TOL["float32"]),
                          f"grad of input {i}")
     return e_out, t_out
 

@@ -204,9 +204,9 @@ def _padded_targets(targets: Tensor, tl: tuple[int, ...], n: int) -> Tensor:
         if targets.shape[0] != sum(tl):
             raise RuntimeError(f"Expected tensor to have size {sum(tl)} at dimension 0, but got "
                                f"size {targets.shape[0]} for argument #2 'targets' {_WHERE}")
-        offsets, pos = [], 0
+        offsets, pos, last = [], 0, max(sum(tl) - 1, 0)
         for v in tl:
-            offsets.append([pos + min(j, max(v - 1, 0)) for j in range(s)])
+            offsets.append([min(pos + min(j, max(v - 1, 0)), last) for j in range(s)])
             pos += v
         if s == 0 or t.numel() == 0:
             return ember.zeros((n, s), dtype=ember.int64, device=targets.device)
