@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 __all__ = ["OpInfo", "SampleInput", "Arg", "register", "get", "all_ops", "op_names",
+           "load_plugin_ops", "LOAD_ERRORS",
            "unary_samples", "binary_samples", "reduction_samples", "DEFAULT_TOLS",
            "FLOAT_DTYPES"]
 
@@ -215,6 +216,38 @@ def op_names() -> list[str]:
 
 
 _core_loaded = False
+
+#: Entry points of group ``ember_testing.opdb`` that failed to import: (name, error).
+LOAD_ERRORS: list[tuple[str, str]] = []
+_plugins_loaded = False
+
+
+def load_plugin_ops() -> list[str]:
+    """Import every module declared under the ``ember_testing.opdb`` entry-point group.
+
+    A plugin that wants its ops in every backend's conformance run declares, in its
+    ``pyproject.toml``, ``[project.entry-points."ember_testing.opdb"]`` ``conv =
+    "ember_conv.testing_ops"``; importing that module registers its records. Import
+    failures are kept in :data:`LOAD_ERRORS`.
+
+    Returns:
+        The names of the entry points loaded.
+    """
+    global _plugins_loaded
+    from importlib import metadata
+
+    loaded = []
+    if _plugins_loaded:
+        return loaded
+    _plugins_loaded = True
+    _ensure_core()
+    for ep in sorted(metadata.entry_points(group="ember_testing.opdb"), key=lambda e: e.name):
+        try:
+            ep.load()
+            loaded.append(ep.name)
+        except Exception as exc:  # reported by the conformance suite
+            LOAD_ERRORS.append((ep.name, f"{type(exc).__name__}: {exc}"))
+    return loaded
 
 
 def _ensure_core() -> None:
