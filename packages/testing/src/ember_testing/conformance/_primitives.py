@@ -461,7 +461,6 @@ def _view_cases() -> dict[str, list[Case]]:
         return r.k.as_strided(a, (2, 2), (4, 1), 1)
 
     idx = np.array([2, 0, 2], np.int64)
-    mask = np.array([True, False, True])
     return {
         "reshape": [
             Case((A(base), (4, 3), None), check=_shares_memory(
