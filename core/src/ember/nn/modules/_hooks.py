@@ -560,6 +560,7 @@ class _HooksMixin:
                                   "exception that was silenced as another error was raised in "
                                   f"forward: {e}", stacklevel=3)
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self._call_impl(*args, **kwargs)
+    # ``module(...)`` runs the hooked call; the alias keeps torch's internal name.
+    __call__ = _call_impl
+    _wrapped_call_impl = _call_impl
 

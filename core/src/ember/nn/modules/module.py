@@ -18,8 +18,18 @@ from ..._tensor import Tensor
 from ..parameter import Buffer, Parameter
 from . import _hooks
 from ._conversion import _ConversionMixin
-from ._hooks import (
+from ._hooks import (  # noqa: F401  (the private registries are re-exported as in torch)
+    _global_backward_hooks,
+    _global_backward_pre_hooks,
+    _global_buffer_registration_hooks,
+    _global_forward_hooks,
+    _global_forward_hooks_always_called,
+    _global_forward_hooks_with_kwargs,
+    _global_forward_pre_hooks,
+    _global_module_registration_hooks,
+    _global_parameter_registration_hooks,
     _HooksMixin,
+    _WrappedHook,
     register_module_backward_hook,
     register_module_buffer_registration_hook,
     register_module_forward_hook,
@@ -29,7 +39,7 @@ from ._hooks import (
     register_module_module_registration_hook,
     register_module_parameter_registration_hook,
 )
-from ._state_dict import _StateDictMixin
+from ._state_dict import _EXTRA_STATE_KEY_SUFFIX, _IncompatibleKeys, _StateDictMixin  # noqa: F401
 
 __all__ = [
     "Module",
