@@ -65,7 +65,7 @@ def test_cross_entropy_large_logits(dtype):
     x = rand((4, 6), dtype) * 1e4
     t = ints(4, 6)
     for reduction in REDUCTIONS:
-        out, _ = check(lambda lib, x, t: F(lib).cross_entropy(x, t, reduction=reduction),
+        out, _ = check(lambda lib, x, t: F(lib).cross_entropy(x, t, reduction=reduction),  # noqa: B023
                        G(x), t)
         assert np.isfinite(out.detach().numpy()).all()
 
@@ -93,7 +93,7 @@ def test_legacy_reduction_flags():
     t = ints(3, 4)
     for sa, rd in [(False, None), (None, False), (True, True)]:
         with pytest.warns(UserWarning, match="size_average and reduce"):
-            check(lambda lib, x, t: F(lib).cross_entropy(x, t, size_average=sa, reduce=rd),
+            check(lambda lib, x, t: F(lib).cross_entropy(x, t, size_average=sa, reduce=rd),  # noqa: B023
                   G(x), t)
 
 

@@ -5,9 +5,10 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from losses_parity import G, check, check_error  # noqa: E402
+
 import ember  # noqa: E402
 from ember_losses._ctc import ctc_backward_composite, ctc_forward_composite  # noqa: E402
-from losses_parity import G, check, check_error  # noqa: E402
 
 DTYPES = ["float32", "float64"]
 REDUCTIONS = ["none", "mean", "sum"]
@@ -53,7 +54,7 @@ def test_ctc_concatenated_and_tensor_lengths(dtype, reduction):
 def test_ctc_unbatched(dtype):
     lp, tg, il, tl = problem(dtype, n=1)
     for reduction in REDUCTIONS:
-        check(lambda lib, lp, tg, il, tl: F(lib).ctc_loss(lp, tg, il, tl, reduction=reduction),
+        check(lambda lib, lp, tg, il, tl: F(lib).ctc_loss(lp, tg, il, tl, reduction=reduction),  # noqa: B023
               G(lp[:, 0]), tg[0, :tl[0]], np.array(il[0]), np.array(tl[0]))
 
 

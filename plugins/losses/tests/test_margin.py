@@ -25,7 +25,7 @@ def test_margin_ranking(dtype, reduction):
     a, b = rand(6, dtype), rand(6, dtype, seed=2)
     y = signs(6).astype(dtype)
     for margin in (0.0, 0.5):
-        check(lambda lib, a, b, y: F(lib).margin_ranking_loss(a, b, y, margin=margin,
+        check(lambda lib, a, b, y: F(lib).margin_ranking_loss(a, b, y, margin=margin,  # noqa: B023
                                                               reduction=reduction),
               G(a), G(b), G(y))
 
@@ -36,7 +36,7 @@ def test_hinge_embedding_and_soft_margin(dtype, reduction):
     x = rand((4, 5), dtype, -1.5, 2.5)
     y = signs((4, 5)).astype(dtype)
     for margin in (1.0, 0.3):
-        check(lambda lib, x, y: F(lib).hinge_embedding_loss(x, y, margin=margin,
+        check(lambda lib, x, y: F(lib).hinge_embedding_loss(x, y, margin=margin,  # noqa: B023
                                                             reduction=reduction), G(x), y)
     check(lambda lib, x, y: F(lib).soft_margin_loss(x, y, reduction=reduction), G(x), y)
 
@@ -72,7 +72,7 @@ def test_multi_margin(dtype, reduction, p):
     t = ints(6, 4)
     w = rand(4, dtype, 0.3, 2.0, seed=4)
     for margin in (1.0, 0.4):
-        check(lambda lib, x, t: F(lib).multi_margin_loss(x, t, p=p, margin=margin,
+        check(lambda lib, x, t: F(lib).multi_margin_loss(x, t, p=p, margin=margin,  # noqa: B023
                                                          reduction=reduction), G(x), t)
     check(lambda lib, x, t, w: F(lib).multi_margin_loss(x, t, p=p, weight=w,
                                                         reduction=reduction), G(x), t, w)
@@ -86,7 +86,7 @@ def test_cosine_embedding(dtype, reduction):
     a, b = rand((5, 3), dtype), rand((5, 3), dtype, seed=2)
     y = signs(5).astype(dtype)
     for margin in (0.0, 0.2, -0.3):
-        check(lambda lib, a, b, y: F(lib).cosine_embedding_loss(a, b, y, margin=margin,
+        check(lambda lib, a, b, y: F(lib).cosine_embedding_loss(a, b, y, margin=margin,  # noqa: B023
                                                                 reduction=reduction),
               G(a), G(b), y)
     check(lambda lib, a, b, y: F(lib).cosine_embedding_loss(a, b, y, reduction=reduction),

@@ -5,10 +5,11 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from losses_parity import G, assert_close, check, check_error, ints, rand  # noqa: E402
+
 import ember  # noqa: E402
 import ember_losses  # noqa: E402
 from ember_losses.plugin import FUNCTIONS, MODULES  # noqa: E402
-from losses_parity import G, assert_close, check, check_error, ints, rand  # noqa: E402
 
 DTYPES = ["float32", "float64"]
 

@@ -36,9 +36,9 @@ def test_huber_delta_and_smooth_l1_beta(dtype):
     x = rand((6, 3), dtype, -4, 4)
     y = rand((6, 3), dtype, -4, 4, seed=2)
     for delta in (0.5, 1.0, 2.5):
-        check(lambda lib, x, y: F(lib).huber_loss(x, y, delta=delta), G(x), G(y))
+        check(lambda lib, x, y: F(lib).huber_loss(x, y, delta=delta), G(x), G(y))  # noqa: B023
     for beta in (0.0, 0.5, 3.0):
-        check(lambda lib, x, y: F(lib).smooth_l1_loss(x, y, beta=beta, reduction="sum"),
+        check(lambda lib, x, y: F(lib).smooth_l1_loss(x, y, beta=beta, reduction="sum"),  # noqa: B023
               G(x), G(y))
 
 
@@ -47,7 +47,7 @@ def test_pointwise_broadcast_warns():
     y = rand((5,), "float32", seed=2)
     for name in ("l1_loss", "mse_loss", "huber_loss", "smooth_l1_loss"):
         with pytest.warns(UserWarning, match="Using a target size"):
-            check(lambda lib, x, y: getattr(F(lib), name)(x, y), G(x), G(y))
+            check(lambda lib, x, y: getattr(F(lib), name)(x, y), G(x), G(y))  # noqa: B023
 
 
 def test_pointwise_errors():
@@ -93,7 +93,7 @@ def test_gaussian_nll_tiny_variance(dtype):
     y = rand((5, 2), dtype, seed=2)
     var = np.array([1e-30, 1e-12, 1e-7, 0.0, 2.0], dtype)[:, None] * np.ones((1, 2), dtype)
     for eps in (1e-6, 1e-3):
-        out, _ = check(lambda lib, x, y, v: F(lib).gaussian_nll_loss(x, y, v, eps=eps),
+        out, _ = check(lambda lib, x, y, v: F(lib).gaussian_nll_loss(x, y, v, eps=eps),  # noqa: B023
                        G(x), G(y), G(var))
         assert np.isfinite(out.detach().numpy()).all()
 
@@ -136,4 +136,4 @@ def test_regression_legacy_flags():
     y = rand((3, 4), "float32", seed=2)
     for name in ("l1_loss", "mse_loss", "smooth_l1_loss", "poisson_nll_loss", "kl_div"):
         with pytest.warns(UserWarning, match="size_average and reduce"):
-            check(lambda lib, x, y: getattr(F(lib), name)(x, y, reduce=False), G(x), G(y))
+            check(lambda lib, x, y: getattr(F(lib), name)(x, y, reduce=False), G(x), G(y))  # noqa: B023

@@ -77,7 +77,7 @@ class AdaptiveLogSoftmaxWithLoss(Module):
     sample (``(N)`` or ``()``) and the mean negative log-likelihood.
 
     >>> import ember
-    >>> asm = AdaptiveLogSoftmaxWithLoss(8, 10, [4, 8])
+    >>> asm = AdaptiveLogSoftmaxWithLoss(8, 10, [4, 8], div_value=2.0)
     >>> asm(ember.randn(3, 8), ember.tensor([0, 5, 9])).output.shape
     ember.Size([3])
     """

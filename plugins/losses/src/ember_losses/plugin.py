@@ -39,3 +39,4 @@ def ember_register_namespace() -> list[NamespaceEntry]:
 def ember_register_ops(registry: Any) -> None:
     for name in FUNCTIONS:
         registry.declare(name, "loss function (ember-losses)")
+    registry.declare("ctc_loss_backward", "gradient of ctc_loss with respect to log_probs")
