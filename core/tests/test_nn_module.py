@@ -583,3 +583,31 @@ def test_replica_for_data_parallel():
         row.append([norm(str(w.message)) for w in record])
         rows.append(row)
     assert rows[1] == rows[0]
+
+
+def _to_outcome(lib, args, kwargs):
+    m = lib.nn.Module()
+    m.w = lib.nn.Parameter(lib.zeros(1))
+    try:
+        m.to(*args, **kwargs)
+    except Exception as exc:  # the error is the outcome compared with torch's
+        return type(exc).__name__, norm(str(exc))
+    return norm(str(m.w.dtype)), str(m.w.device)
+
+
+@pytest.mark.parametrize("args,kwargs", [
+    (("cpu", "f64"), {}), (("f64", True), {}), ((None,), {}), (("cpu",), {"dtype": "f64"}),
+    ((), {"device": "cpu", "dtype": "f16"}), (("cpu", "cpu"), {}), ((), {"foo": 1}),
+    (("f64", "cpu"), {}), ((), {"copy": True}), (("cpu", "f64", True), {}),
+    (("cpu",), {"foo": 1}), ((float,), {}), ((int,), {}), (("t64", "cpu"), {}),
+    (("t64",), {}), (("dev", 1), {}), ((), {"non_blocking": True}),
+])
+def test_to_argument_parsing_matches_torch(args, kwargs):
+    def conv(lib, a):
+        table = {"f64": lib.float64, "f16": lib.float16, "dev": lib.device("cpu"),
+                 "t64": lib.zeros(1, dtype=lib.float64)}
+        return table.get(a, a) if isinstance(a, str) else a
+
+    out = [_to_outcome(lib, tuple(conv(lib, a) for a in args),
+                       {k: conv(lib, v) for k, v in kwargs.items()}) for lib in (torch, ember)]
+    assert out[1] == out[0]

@@ -16,37 +16,69 @@ from ..._tensor import Tensor
 __all__ = ["_ConversionMixin"]
 
 
-def _parse_to(*args: Any, **kwargs: Any) -> tuple[Any, Any, bool, Any]:
-    """Split ``Module.to``'s arguments into (device, dtype, non_blocking, memory_format)."""
+_TO_SIGNATURES = (
+    " * (ember.device device = None, ember.dtype dtype = None, bool non_blocking = False, "
+    "bool copy = False, *, ember.memory_format memory_format = None)\n"
+    " * (ember.dtype dtype, bool non_blocking = False, bool copy = False, *, "
+    "ember.memory_format memory_format = None)\n"
+    " * (Tensor tensor, bool non_blocking = False, bool copy = False, *, "
+    "ember.memory_format memory_format = None)\n")
+_PY_TYPES = {float: dt.float64, int: dt.int64, bool: dt.bool}
+
+
+def _arg_type(a: Any) -> str:
     from ..._device import device as Device
 
-    device = kwargs.pop("device", None)
-    dtype = kwargs.pop("dtype", None)
-    non_blocking = bool(kwargs.pop("non_blocking", False))
-    memory_format = kwargs.pop("memory_format", None)
-    if kwargs:
-        raise TypeError(f"to() received an invalid combination of arguments - got unexpected "
-                        f"keyword argument '{next(iter(kwargs))}'")
-    positional = list(args)
-    if positional and isinstance(positional[0], Tensor):
-        other = positional.pop(0)
-        device, dtype = other.device, other.dtype
-    elif positional and isinstance(positional[0], dt.dtype):
-        dtype = positional.pop(0)
-    elif positional and (positional[0] is None or isinstance(positional[0], (str, Device, int))
-                         ) and not isinstance(positional[0], bool):
-        device = positional.pop(0)
-        if positional and (positional[0] is None or isinstance(positional[0], dt.dtype)):
-            dtype = positional.pop(0)
-    if positional and isinstance(positional[0], bool):
-        non_blocking = positional.pop(0)
-    if positional:
-        raise TypeError("to() received an invalid combination of arguments - got "
-                        f"({', '.join(type(a).__name__ for a in args)})")
-    if device is not None:
-        device = Device(device) if not isinstance(device, int) else Device("cuda", device)
-    if dtype is not None and not isinstance(dtype, dt.dtype):
-        dtype = dt.to_dtype(dtype)
+    if isinstance(a, Tensor):
+        return "Tensor"
+    if isinstance(a, dt.dtype):
+        return "ember.dtype"
+    if isinstance(a, Device):
+        return "ember.device"
+    return type(a).__name__
+
+
+def _bad_to_args(args: tuple[Any, ...], kwargs: dict[str, Any]) -> TypeError:
+    pos = [_arg_type(a) for a in args]
+    kw = [f"{k}={_arg_type(v)}" for k, v in kwargs.items()]
+    got = f"({', '.join(pos + kw)})" if pos else f"({', '.join(kw)}, )"
+    return TypeError("to() received an invalid combination of arguments - got "
+                     f"{got}, but expected one of:\n{_TO_SIGNATURES}")
+
+
+def _parse_to(*args: Any, **kwargs: Any) -> tuple[Any, Any, bool, Any]:
+    """Split ``Module.to``'s arguments into (device, dtype, non_blocking, memory_format),
+    accepting the three forms ``to(device, dtype)``, ``to(dtype)`` and ``to(tensor)``."""
+    from ..._device import device as Device
+
+    if "copy" in kwargs:
+        raise RuntimeError(".to() does not accept copy argument")
+    known = {"device", "dtype", "non_blocking", "memory_format"}
+    if any(k not in known for k in kwargs):
+        raise _bad_to_args(args, kwargs)
+    device = kwargs.get("device")
+    dtype = kwargs.get("dtype")
+    non_blocking = bool(kwargs.get("non_blocking", False))
+    memory_format = kwargs.get("memory_format")
+    rest = list(args)
+    first = rest[0] if rest else None
+    if isinstance(first, Tensor):
+        device, dtype = first.device, first.dtype
+        rest.pop(0)
+    elif isinstance(first, dt.dtype) or first in _PY_TYPES:
+        dtype = _PY_TYPES.get(first, first)  # type: ignore[call-overload]
+        rest.pop(0)
+    elif rest and (first is None or isinstance(first, (str, Device))
+                   or (isinstance(first, int) and not isinstance(first, bool))):
+        device = rest.pop(0)
+        if rest and (rest[0] is None or isinstance(rest[0], dt.dtype)):
+            dtype = rest.pop(0)
+    if rest and isinstance(rest[0], bool):
+        non_blocking = rest.pop(0)
+    if rest:
+        raise _bad_to_args(args, kwargs)
+    if device is not None and not isinstance(device, Device):
+        device = Device("cuda", device) if isinstance(device, int) else Device(device)
     return device, dtype, non_blocking, memory_format
 
 
