@@ -374,7 +374,7 @@ def to_device_dtype(x: Tensor, device: Any, dtype: dt.dtype | None, copy: bool) 
         from .._dispatch import table_for
 
         k2 = table_for(target_dev)
-        data = k2.from_numpy(np.ascontiguousarray(k.to_numpy(data)), target_dev)
+        data = k2.from_numpy(np.asarray(k.to_numpy(data), order="C"), target_dev)
         k = k2
     if target_dtype is not src_dtype:
         data = k.cast(data, target_dtype.np)
