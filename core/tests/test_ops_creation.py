@@ -107,7 +107,8 @@ def test_random_factories_seeded_and_statistical():
 
 
 def test_factory_errors():
-    check_error(lambda m: m.zeros(-1), match="negative dimension")
+    check_error(lambda m: m.zeros(-1), match="non-negative")
+    check_error(lambda m: m.empty(2, -1), match="negative dimension -1: \\[2, -1\\]")
     check_error(lambda m: m.ones(2, "a"))
     check_error(lambda m: m.randint(5, 2, (3,)), match="from")
     check_error(lambda m: m.eye(-1), match="-1")

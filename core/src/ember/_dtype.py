@@ -42,6 +42,11 @@ class dtype:
         self._rank = rank
 
     @property
+    def scalar_name(self) -> str:
+        """The name torch's error messages use for this dtype (``Float``, ``Long``, ...)."""
+        return _SCALAR_NAMES[self.name]
+
+    @property
     def is_floating_point(self) -> builtins.bool:
         """Whether this is a floating-point dtype."""
         return self.category == _FLOAT
@@ -72,6 +77,10 @@ float16 = dtype("float16", np.float16, _FLOAT, 1)
 bfloat16 = dtype("bfloat16", ml_dtypes.bfloat16, _FLOAT, 1)
 float32 = dtype("float32", np.float32, _FLOAT, 2)
 float64 = dtype("float64", np.float64, _FLOAT, 3)
+
+_SCALAR_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short",
+                 "int32": "Int", "int64": "Long", "float16": "Half", "bfloat16": "BFloat16",
+                 "float32": "Float", "float64": "Double"}
 
 half = float16
 float = float32  # noqa: A001

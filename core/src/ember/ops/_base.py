@@ -217,8 +217,10 @@ def normalize_shape(size: Sequence[Any], op: str = "") -> tuple[int, ...]:
             raise TypeError(f"{op}(): argument 'size' must be tuple of ints, but found element "
                             f"of type {type(s).__name__}") from None
         if s < 0:
-            raise RuntimeError(f"{op}: Trying to create tensor with negative dimension {s}: "
-                               f"{list(size)}")
+            if op == "zeros":
+                raise RuntimeError("zeros: Dimension size must be non-negative.")
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: "
+                               f"{[int(v) for v in size]}")
         out.append(s)
     return tuple(out)
 
@@ -288,8 +290,8 @@ def write_inplace(t: Tensor, result: Tensor, op: str) -> Tensor:
     if result._data.dtype is not t._data.dtype:
         rd, td = _FROM_NP[result._data.dtype], _FROM_NP[t._data.dtype]
         if not dt.can_cast(rd, td):
-            raise RuntimeError(f"result type {rd.name.capitalize()} can't be cast to the desired "
-                               f"output type {td.name.capitalize()}")
+            raise RuntimeError(f"result type {rd.scalar_name} can't be cast to the desired "
+                               f"output type {td.scalar_name}")
     if tuple(result._data.shape) != tuple(t._data.shape):
         try:
             np.broadcast_shapes(tuple(result._data.shape), tuple(t._data.shape))

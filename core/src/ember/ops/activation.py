@@ -40,7 +40,7 @@ def _prep(input: Tensor, dim: Any, dtype: Any, op: str) -> tuple[Tensor, int]:  
         x = x.to(dtype)
     elif not x.dtype.is_floating_point:
         raise RuntimeError(f"\"{op}_lastdim_kernel_impl\" not implemented for "
-                           f"'{x.dtype.name.capitalize()}'")
+                           f"'{x.dtype.scalar_name}'")
     return x, d
 
 

@@ -158,12 +158,7 @@ def setitem(x: Tensor, key: Any, value: Any) -> None:
         if region._data.ndim == 0 or tuple(value.shape) != tuple(region.shape):
             from .shape import expand
 
-            try:
-                value = expand(value, tuple(region.shape))
-            except RuntimeError:
-                raise RuntimeError(f"shape mismatch: value tensor of shape {list(value.shape)} "
-                                   f"cannot be broadcast to indexing result of shape "
-                                   f"{list(region.shape)}") from None
+            value = expand(value, tuple(region.shape))
         write_inplace(region, value, "setitem")
         return
     result = index_put(x, key, value, accumulate=False)
@@ -404,8 +399,9 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:  # noqa: A00
     n = input.shape[d] if input.ndim else 1
     if index.numel() and (int(index.max()) >= n or int(index.min()) < -n):
         bad = int(index.max()) if int(index.max()) >= n else int(index.min())
-        raise IndexError(f"index out of range in self (index {bad}, size {n} along dimension "
-                         f"{d})")
+        if d == 0:
+            raise IndexError("index out of range in self")
+        raise RuntimeError(f"INDICES element is out of DATA bounds, id={bad} axis_dim={n}")
     k = input._k
     idx = index._data if index.dtype is dt.int64 else k.cast(index._data, dt.int64.np)
     if idx.ndim == 0:
@@ -459,8 +455,10 @@ def _bw_masked_fill(node: Any, g: Tensor) -> tuple[Tensor | None, Tensor | None]
 def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:  # noqa: A002
     """A copy of ``input`` with ``value`` where ``mask`` (broadcast) is true."""
     if not isinstance(mask, Tensor) or mask.dtype is not dt.bool:
+        got = mask.dtype.scalar_name.lower() if isinstance(mask, Tensor) else \
+            type(mask).__name__
         raise RuntimeError("masked_fill_ only supports boolean masks, but got mask with dtype "
-                           f"{getattr(mask, 'dtype', type(mask).__name__)}")
+                           f"{got}")
     value_t = value if isinstance(value, Tensor) else None
     if value_t is not None and value_t.ndim != 0:
         raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got "

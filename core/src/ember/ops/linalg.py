@@ -36,6 +36,13 @@ def _bw_matmul(node: Any, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
     return ga, gb
 
 
+# The C++ type names torch's dtype-mismatch messages use, by numpy dtype name.
+_CPP_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half",
+              "bfloat16": "c10::BFloat16", "int64": "long int", "int32": "int",
+              "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+              "bool": "bool"}
+
+
 def matmul(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
     """Matrix product with numpy/torch semantics: 1-D operands are vectors, batch dims
     broadcast.
@@ -52,7 +59,7 @@ def matmul(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor
                            f"{a.ndim}D and {b.ndim}D")
     if a.dtype is not b.dtype:
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
-                           f"{dt.FROM_NP[a.dtype].name} != {dt.FROM_NP[b.dtype].name}")
+                           f"{_CPP_NAMES[a.dtype.name]} != {_CPP_NAMES[b.dtype.name]}")
     ka = a.shape[-1]
     kb = b.shape[-2] if b.ndim > 1 else b.shape[0]
     if ka != kb:

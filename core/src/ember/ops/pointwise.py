@@ -115,7 +115,7 @@ def _make_unary(name: str, promote: bool, formula: Callable[..., Tensor] | None
                 _bool_unary_error(name)
         elif name == "bitwise_not":
             raise RuntimeError(f"\"bitwise_not_cpu\" not implemented for "
-                               f"'{_FROM_NP[data.dtype].name.capitalize()}'")
+                               f"'{_FROM_NP[data.dtype].scalar_name}'")
         out = wrap(getattr(k, name)(data), input._device, k)
         if backward is not None and input._rg and GRAD.enabled:
             if needs_nothing:
@@ -351,8 +351,8 @@ def _binary_simple(name: str, kname: str, backward: Callable[..., Any] | None,
             x = k.cast(x, dt.DEFAULTS.float.np) if hasattr(x, "dtype") else float(x)
             y = k.cast(y, dt.DEFAULTS.float.np) if hasattr(y, "dtype") else float(y)
         if int_only and rt.category == 2:
-            raise RuntimeError(f"\"{name}_cpu\" not implemented for "
-                               f"'{rt.name.capitalize()}'")
+            raise NotImplementedError(f"\"{name}_cpu\" not implemented for "
+                                      f"'{rt.scalar_name}'")
         if rt is _BOOL_DT and kname in _NO_BOOL_BINARY:
             raise NotImplementedError(f"\"{_NO_BOOL_BINARY[kname]}\" not implemented for "
                                       "'Bool'")
@@ -534,7 +534,7 @@ def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:  # no
             condition = condition.bool()
         else:
             raise RuntimeError(f"where expected condition to be a boolean tensor, but got a "
-                               f"tensor with dtype {condition.dtype.name.capitalize()}")
+                               f"tensor with dtype {condition.dtype.scalar_name}")
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):
         rt = result_type_scalars(input, other)
         input = to_tensor(input, condition, rt)

@@ -128,7 +128,7 @@ def _float_dtype(dtype: Any) -> dt.dtype:
     d = dt.DEFAULTS.float if dtype is None else dt.to_dtype(dtype)
     if not d.is_floating_point:
         raise RuntimeError(f"\"check_uniform_bounds\" not implemented for "
-                           f"'{d.name.capitalize()}'")
+                           f"'{d.scalar_name}'")
     return d
 
 

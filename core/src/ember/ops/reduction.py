@@ -92,7 +92,7 @@ def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *,  # noqa: A002
     if dtype is None and not input.dtype.is_floating_point:
         raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a "
                            f"floating point or complex dtype. Got: "
-                           f"{input.dtype.name.capitalize()}")
+                           f"{input.dtype.scalar_name}")
     x = input if dtype is None else input.to(dtype)
     dims = wrap_dims(dim, x.ndim, "mean")
     n = 1

@@ -221,7 +221,7 @@ def bincount(input: Tensor, weights: Tensor | None = None, minlength: int = 0) -
     """
     if input.dtype.is_floating_point:
         raise NotImplementedError(f"\"bincount_cpu\" not implemented for "
-                                  f"'{input.dtype.name.capitalize()}'")
+                                  f"'{input.dtype.scalar_name}'")
     arr = _host(input)
     if arr.ndim != 1 or (arr.size and arr.min() < 0):
         raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
