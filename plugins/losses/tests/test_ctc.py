@@ -130,3 +130,23 @@ def test_ctc_errors():
     check_error(ctc, lp, tg[:, None], il, tl)
     check_error(ctc, lp[0], tg, il, tl)
     check_error(ctc, lp, tg, il, tl, reduction="avg")
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_ctc_without_fused_kernels(dtype, monkeypatch):
+    """The whole op (forward and backward) on a backend that lacks the ctc kernels."""
+    table = ember.zeros(1)._k
+    monkeypatch.setattr(table, "ctc_loss", None)
+    monkeypatch.setattr(table, "ctc_loss_backward", None)
+    lp, tg, il, tl = problem(dtype, t=9, n=3, s=3, seed=4)
+    flat = np.concatenate([tg[b, :tl[b]] for b in range(len(tl))])
+    for reduction in REDUCTIONS:
+        check(lambda lib, lp, tg: F(lib).ctc_loss(lp, tg, il, tl, reduction=reduction,  # noqa: B023
+                                                  zero_infinity=True), G(lp), flat)
+
+
+def test_ctc_noncontiguous_log_probs():
+    lp, tg, il, tl = problem("float64", t=8, n=3, s=3, seed=5)
+    batch_first = np.ascontiguousarray(lp.transpose(1, 0, 2))
+    check(lambda lib, x, tg: F(lib).ctc_loss(x.transpose(0, 1), tg, il, tl), G(batch_first),
+          tg)
