@@ -24,6 +24,9 @@ FUNCTIONAL: dict[str, tuple[str, ...]] = {
                                                           "lp_pool", "max_unpool"))
     + tuple(f"fractional_max_pool{n}d{suffix}" for n in (2, 3)
             for suffix in ("", "_with_indices")),
+    "vision": ("pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "native_channel_shuffle",
+               "interpolate", "upsample", "upsample_nearest", "upsample_bilinear",
+               "grid_sample", "affine_grid"),
 }
 
 #: family module -> the ``ember.nn`` layer classes it defines.
@@ -41,6 +44,8 @@ MODULES: dict[str, tuple[str, ...]] = {
     "lazy": ("LazyConv1d", "LazyConv2d", "LazyConv3d", "LazyConvTranspose1d",
              "LazyConvTranspose2d", "LazyConvTranspose3d"),
     "fold": ("Fold", "Unfold"),
+    "vision": ("PixelShuffle", "PixelUnshuffle", "Upsample", "UpsamplingNearest2d",
+               "UpsamplingBilinear2d", "ChannelShuffle"),
 }
 
 #: op name -> one-line summary (for ``python -m ember info`` and the conformance kit).
