@@ -5,8 +5,9 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-import ember  # noqa: E402
 from losses_parity import assert_close, ints, rand  # noqa: E402
+
+import ember  # noqa: E402
 
 TOL = {"rtol": 1e-6, "atol": 1e-9}
 
