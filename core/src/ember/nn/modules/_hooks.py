@@ -501,6 +501,7 @@ class _HooksMixin:
         if full_backward_hooks or backward_pre_hooks:
             bw_hook = BackwardHook(self, full_backward_hooks, backward_pre_hooks)
             args = bw_hook.setup_input_hook(args)
+            call["args"] = args
 
         result = forward_call(*args, **kwargs)
 

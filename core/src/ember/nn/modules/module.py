@@ -79,7 +79,6 @@ def _addindent(text: str, num_spaces: int) -> str:
     return first + "\n" + "\n".join(num_spaces * " " + line for line in lines)
 
 
-
 class Module(_HooksMixin, _ConversionMixin, _StateDictMixin):
     """The base class of neural-network layers and models.
 
@@ -103,7 +102,6 @@ class Module(_HooksMixin, _ConversionMixin, _StateDictMixin):
     _version: int = 1
     training: bool
     call_super_init: bool = False
-    _compiled_call_impl: Callable[..., Any] | None = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         if self.call_super_init is False and kwargs:
