@@ -164,6 +164,13 @@ def _check_item(expected: Any) -> Callable[..., None]:
     return check
 
 
+def _check_to_numpy(runner: Runner, result: Any, args: Any, what: str) -> None:
+    assert isinstance(result, np.ndarray), \
+        f"{what}: returned {type(result).__name__}, expected numpy.ndarray"
+    source = runner.k.to_numpy(runner.k.copy(args[0]))
+    compare(np.array(result, copy=True), np.asarray(source), what, exact=True)
+
+
 def _check_copy(runner: Runner, result: Any, args: Any, what: str) -> None:
     src = runner.to_numpy(args[0])
     compare(runner.to_numpy(result), src, what, exact=True)
@@ -610,7 +617,8 @@ def _creation_cases() -> dict[str, list[Case]]:
                    Case((1.0, 2.0, 0.25, np.dtype("float32"), DEVICE),
                         lambda a, b, s, d, dev: np.arange(a, b, s, dtype=d), desc="float")],
         "from_numpy": [Case((_f((2, 3)), DEVICE), lambda a, dev: a, desc="round trip")],
-        "to_numpy": [Case((A(_f((2, 3))),), lambda a: a, desc="round trip")],
+        "to_numpy": [Case((A(_f((2, 3))),), check=_check_to_numpy, desc="round trip"),
+                     Case((A(np.array(2.5)),), check=_check_to_numpy, desc="0-d")],
         "item": [Case((A(np.array(2.5)),), check=_check_item(2.5), desc="float"),
                  Case((A(np.array([[3]], np.int64)),), check=_check_item(3), desc="int"),
                  Case((A(np.array(True)),), check=_check_item(True), desc="bool")],

@@ -81,12 +81,20 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
             drop.append(item)
         else:
             entry["status"] = "available"
-            entry["total"] += 1
-            state["items"][item.nodeid] = level
             keep.append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    # counted here, after every plugin (``-k``, ``-m``) has chosen the items that run
+    state = session.config.stash[_STATE]
+    for item in session.items:
+        level = _level_of(item)
+        if level is not None and level in state["levels"]:
+            state["levels"][level]["total"] += 1
+            state["items"][item.nodeid] = level
 
 
 class _Scorer:
@@ -132,6 +140,9 @@ def build_report(config: pytest.Config) -> dict[str, Any]:
         clean = {k: v for k, v in entry.items() if not k.startswith("_")}
         if clean.get("status") == "available":
             total = clean["total"]
+            if not total:
+                clean["status"] = "not run"
+                clean["reason"] = "all of its tests were deselected"
             clean["pass_rate"] = round(clean["passed"] / total, 4) if total else None
         levels[name] = clean
     return {"device": device, "backend": _backend_info(device), "versions": _versions(),
@@ -182,7 +193,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int,
             tr.write_line(f"{name:12s} {entry['passed']:4d}/{entry['total']:<4d} passed "
                           f"({shown})")
         else:
-            tr.write_line(f"{name:12s} not available: {entry.get('reason')}")
+            tr.write_line(f"{name:12s} {entry.get('status')}: {entry.get('reason')}")
     path = config.getoption("--ember-report")
     if path:
         tr.write_line(f"report written to {path}")
