@@ -290,13 +290,12 @@ def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
         raise ValueError("dim 0 must be divisible by groups")
     out_per_group = sizes[0] // groups
     min_dim = min(out_per_group, sizes[1])
-    centre = tuple(slice(s // 2, s // 2 + 1) for s in sizes[2:])
+    centre = tuple(s // 2 for s in sizes[2:])
     with no_grad():
         tensor.zero_()
         for g in range(groups):
             for d in range(min_dim):
-                row = g * out_per_group + d
-                tensor[(slice(row, row + 1), slice(d, d + 1), *centre)] = 1
+                tensor[(g * out_per_group + d, d, *centre)] = 1
     return tensor
 
 
@@ -451,7 +450,7 @@ def _householder_q(a: Tensor) -> tuple[Tensor, Tensor]:
         norm = x.norm()
         alpha = -norm if float(x[0]) >= 0 else norm
         v = x.clone()
-        v[0:1] = v[0:1] - alpha
+        v[0] = v[0] - alpha
         v_norm = v.norm()
         if float(v_norm) == 0.0:
             reflectors.append(None)
