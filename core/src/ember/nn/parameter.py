@@ -132,7 +132,17 @@ class UninitializedTensorMixin:
     a ValueError; only its dtype, device, ``requires_grad``, ``size()``, ``data`` and the
     conversions (``to``, ``float``, ``double``, ``half``, ``cpu``, ``cuda``, ...) work, so
     that ``module.to(...)`` can change the dtype or device a lazy module will create its
-    parameters with.
+    parameters with. Converting an uninitialized parameter gives a plain empty tensor;
+    converting an uninitialized buffer gives a new uninitialized buffer.
+
+    >>> import ember
+    >>> p = ember.nn.UninitializedParameter()
+    >>> p.double().dtype, p.size()
+    (ember.float64, ember.Size([0]))
+    >>> p + 1
+    Traceback (most recent call last):
+        ...
+    ValueError: Attempted to use an uninitialized parameter in ...
     """
 
     __slots__ = ()
@@ -165,14 +175,17 @@ class UninitializedTensorMixin:
 
     @data.setter
     def data(self, value: Tensor) -> None:
+        """Replace the storage (dtype and device) with ``value``'s."""
         Tensor.data.fset(self, value)  # type: ignore[attr-defined]
 
     @property
     def dtype(self) -> dt.dtype:
+        """The dtype the tensor will be materialized with."""
         return dt.FROM_NP[_raw_data.__get__(self).dtype]
 
     @property
     def shape(self) -> Any:
+        """Always raises RuntimeError: the shape is not known yet."""
         raise RuntimeError("Can't access the shape of an uninitialized parameter or buffer. "
                            "This error usually happens in `load_state_dict` when trying to "
                            "load an uninitialized parameter into an initialized one. Call "
@@ -180,10 +193,12 @@ class UninitializedTensorMixin:
                            "attributes.")
 
     def size(self, dim: int | None = None) -> Any:
+        """The size of the empty placeholder storage (``ember.Size([0])``), as torch gives."""
         shape = Size(_raw_data.__get__(self).shape)
         return shape if dim is None else shape[dim]
 
     def is_floating_point(self) -> bool:
+        """Whether the dtype is a floating-point type."""
         return self.dtype.is_floating_point
 
     # Conversions give a plain empty tensor for a parameter and a new uninitialized
@@ -199,29 +214,37 @@ class UninitializedTensorMixin:
         return out
 
     def to(self, *args: Any, **kwargs: Any) -> Any:
+        """Convert the placeholder (arguments as ``Tensor.to``); see the class notes."""
         return self._converted(self._placeholder().to(*args, **kwargs))
 
     def cpu(self) -> Any:
+        """The placeholder on the cpu; see the class notes."""
         return self._converted(self._placeholder().cpu())
 
     def cuda(self, device: Any = None, non_blocking: bool = False) -> Any:
+        """The placeholder on a CUDA device; see the class notes."""
         return self._converted(self._placeholder().cuda(device))
 
     def type(self, dtype: Any = None, non_blocking: bool = False) -> Any:
+        """The legacy type name, or the placeholder cast to ``dtype``."""
         if dtype is None:
             return self._placeholder().type()
         return self._converted(self._placeholder().type(dtype))
 
     def half(self) -> Any:
+        """The placeholder cast to float16; see the class notes."""
         return self._converted(self._placeholder().half())
 
     def float(self) -> Any:
+        """The placeholder cast to float32; see the class notes."""
         return self._converted(self._placeholder().float())
 
     def double(self) -> Any:
+        """The placeholder cast to float64; see the class notes."""
         return self._converted(self._placeholder().double())
 
     def bfloat16(self) -> Any:
+        """The placeholder cast to bfloat16; see the class notes."""
         return self._converted(self._placeholder().bfloat16())
 
     def materialize(self, shape: Any, device: Any = None, dtype: Any = None) -> None:
