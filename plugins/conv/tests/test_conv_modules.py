@@ -7,8 +7,9 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from conv_parity import DTYPES, assert_close, copy_params, rand  # noqa: E402
+
 import ember  # noqa: E402
-from conv_parity import DTYPES, Arg, assert_close, copy_params, rand  # noqa: E402
 
 
 def _pair_of(name: str, *args: object, dtype: str = "float32", **kw: object) -> tuple:

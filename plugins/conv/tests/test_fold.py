@@ -7,8 +7,9 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-import ember  # noqa: E402
 from conv_parity import DTYPES, Arg, assert_close, check, check_error, rand  # noqa: E402
+
+import ember  # noqa: E402
 from ember_conv import fold as FO  # noqa: E402
 
 UNFOLD = [

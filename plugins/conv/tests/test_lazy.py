@@ -7,8 +7,9 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-import ember  # noqa: E402
 from conv_parity import assert_close, copy_params, rand  # noqa: E402
+
+import ember  # noqa: E402
 
 
 @pytest.mark.parametrize("name, args, kw, shape", [

@@ -6,8 +6,9 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-import ember  # noqa: E402
 from conv_parity import DTYPES, Arg, check, check_error, rand  # noqa: E402
+
+import ember  # noqa: E402
 
 PADS = [
     ("constant", (2, 5, 4), (1, 2)),

@@ -7,8 +7,9 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-import ember  # noqa: E402
 from conv_parity import DTYPES, Arg, assert_close, check, check_error, distinct, rand  # noqa: E402
+
+import ember  # noqa: E402
 from ember_conv import pooling as P  # noqa: E402
 
 MAX = [

@@ -366,7 +366,11 @@ def upsample(input: Tensor, size: Any = None, scale_factor: Any = None,  # noqa:
     """Deprecated alias of :func:`interpolate` (kept for torch compatibility).
 
     >>> import ember
-    >>> ember.nn.functional.upsample(ember.ones(1, 1, 2), scale_factor=2).shape
+    >>> import warnings
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")  # the deprecation note
+    ...     y = ember.nn.functional.upsample(ember.ones(1, 1, 2), scale_factor=2)
+    >>> y.shape
     ember.Size([1, 1, 4])
     """
     warnings.warn("nn.functional.upsample is deprecated. Use nn.functional.interpolate "
@@ -379,7 +383,11 @@ def upsample_nearest(input: Tensor, size: Any = None, scale_factor: Any = None  
     """Deprecated: ``interpolate(input, size, scale_factor, mode='nearest')``.
 
     >>> import ember
-    >>> ember.nn.functional.upsample_nearest(ember.ones(1, 1, 2, 2), scale_factor=2).shape
+    >>> import warnings
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")  # the deprecation note
+    ...     y = ember.nn.functional.upsample_nearest(ember.ones(1, 1, 2, 2), scale_factor=2)
+    >>> y.shape
     ember.Size([1, 1, 4, 4])
     """
     warnings.warn("nn.functional.upsample_nearest is deprecated. Use "
@@ -393,7 +401,11 @@ def upsample_bilinear(input: Tensor, size: Any = None, scale_factor: Any = None 
     align_corners=True)``.
 
     >>> import ember
-    >>> ember.nn.functional.upsample_bilinear(ember.ones(1, 1, 2, 2), scale_factor=2).shape
+    >>> import warnings
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")  # the deprecation note
+    ...     y = ember.nn.functional.upsample_bilinear(ember.ones(1, 1, 2, 2), scale_factor=2)
+    >>> y.shape
     ember.Size([1, 1, 4, 4])
     """
     warnings.warn("nn.functional.upsample_bilinear is deprecated. Use "

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-
 from ember.nn import Module
 from ember.ops._base import Tensor
 
