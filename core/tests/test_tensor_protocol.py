@@ -13,8 +13,9 @@ import pytest
 torch = pytest.importorskip("torch")
 sys.path.insert(0, str(Path(__file__).parent))
 
-import ember  # noqa: E402
 from _parity import Arg, arr, check, check_error  # noqa: E402
+
+import ember  # noqa: E402
 
 LIBS = (ember, torch)
 

@@ -223,7 +223,8 @@ class iinfo:
             self.bits, self.min, self.max = 8, 0, 1
         else:
             info = np.iinfo(type.np)
-            self.bits, self.min, self.max = info.bits, builtins.int(info.min), builtins.int(info.max)
+            self.bits = info.bits
+            self.min, self.max = builtins.int(info.min), builtins.int(info.max)
         self.dtype = type.name
 
     def __repr__(self) -> str:

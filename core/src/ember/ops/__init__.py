@@ -39,5 +39,5 @@ for _name, _fn in UNARY_OPS.items():
         globals()[_name] = _fn
 
 __all__ = ["activation", "creation", "indexing", "inplace", "layout", "linalg", "selection",
-           "pointwise", "random", "reduction", "shape", "result_type", "softmax", "log_softmax", "tensor",
-           "INPLACE_OPS", "abs", "pow", "round", "all", "any", "max", "min", "sum"]
+           "pointwise", "random", "reduction", "shape", "result_type", "softmax", "log_softmax",
+           "tensor", "INPLACE_OPS", "abs", "pow", "round", "all", "any", "max", "min", "sum"]

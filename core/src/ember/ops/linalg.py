@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import _dtype as dt
 from ._base import GRAD, Tensor, record, sum_to, wrap
 
 
