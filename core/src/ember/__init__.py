@@ -65,6 +65,7 @@ from .ops.random import (
     seed,
     set_rng_state,
 )
+from .plugins.manager import manager as _plugin_manager
 from .plugins.namespace import install_finder as _install_finder
 from .serialization import load, save
 from ._version import __version__
@@ -73,6 +74,11 @@ export_ops(globals())
 _install_finder()
 
 from . import cuda, nn, optim, utils  # noqa: E402
+
+# Plugins load lazily, on first use; in strict mode they load now, so that a broken plugin
+# makes ``import ember`` itself fail.
+if _plugin_manager.strict_requested():
+    _plugin_manager.load()
 
 
 def __getattr__(name: str) -> Any:

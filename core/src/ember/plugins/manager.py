@@ -157,6 +157,11 @@ class PluginManager:
         self._comm: dict[str, tuple[CommBackendSpec, str]] | None = None
 
     # -- loading -------------------------------------------------------------------------
+    @staticmethod
+    def strict_requested() -> bool:
+        """Whether ``EMBER_STRICT_PLUGINS`` asks for load failures to be errors."""
+        return _truthy("EMBER_STRICT_PLUGINS")
+
     def load(self) -> None:
         """Load every allowed entry point of group ``ember.plugins`` (once per process).
 
