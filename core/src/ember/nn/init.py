@@ -444,7 +444,7 @@ def _householder_q(a: Tensor) -> tuple[Tensor, Tensor]:
     """
     m, n = a.shape
     r = a.clone()
-    reflectors = []
+    reflectors: list[Tensor | None] = []
     for k in range(n):
         x = r[k:, k]
         norm = x.norm()

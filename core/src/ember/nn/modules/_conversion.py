@@ -7,8 +7,8 @@ an optimizer holding it keeps working; buffers are replaced.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from ... import _dtype as dt
 from ..._tensor import Tensor
@@ -65,9 +65,10 @@ def _parse_to(*args: Any, **kwargs: Any) -> tuple[Any, Any, bool, Any]:
     if isinstance(first, Tensor):
         device, dtype = first.device, first.dtype
         rest.pop(0)
-    elif isinstance(first, dt.dtype) or first in _PY_TYPES:
-        dtype = _PY_TYPES.get(first, first)  # type: ignore[call-overload]
-        rest.pop(0)
+    elif isinstance(first, dt.dtype):
+        dtype = rest.pop(0)
+    elif first in _PY_TYPES:
+        dtype = _PY_TYPES[rest.pop(0)]
     elif rest and (first is None or isinstance(first, (str, Device))
                    or (isinstance(first, int) and not isinstance(first, bool))):
         device = rest.pop(0)
@@ -87,6 +88,9 @@ class _ConversionMixin:
 
     _parameters: dict[str, Any]
     _buffers: dict[str, Any]
+
+    if TYPE_CHECKING:
+        def children(self) -> Iterator[Any]: ...
 
     def _apply(self, fn: Callable[[Tensor], Tensor], recurse: bool = True) -> Any:
         from ...autograd.grad_mode import no_grad

@@ -348,7 +348,8 @@ class ParameterDict(Module):
             for key, parameter in sorted(parameters.items()):
                 self[key] = parameter
         else:
-            for j, p in enumerate(parameters):
+            pairs: Any = parameters
+            for j, p in enumerate(pairs):
                 if not isinstance(p, container_abcs.Iterable):
                     raise TypeError("ParameterDict update sequence element #" + str(j)
                                     + " should be Iterable; is" + type(p).__name__)

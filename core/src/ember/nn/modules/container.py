@@ -479,7 +479,8 @@ class ModuleDict(Module):
             for key, module in modules.items():
                 self[key] = module
             return
-        for j, m in enumerate(modules):
+        pairs: Any = modules
+        for j, m in enumerate(pairs):
             if not isinstance(m, container_abcs.Iterable):
                 raise TypeError("ModuleDict update sequence element #" + str(j)
                                 + " should be Iterable; is" + type(m).__name__)
