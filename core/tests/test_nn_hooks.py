@@ -498,3 +498,30 @@ def test_hooks_follow_a_deep_copy():
         twin = copy.deepcopy(chain)
         twin.load_state_dict(twin.state_dict())
         assert seen == [twin]
+
+
+def test_backward_hook_prepend_order():
+    logs = []
+    for lib in (torch, ember):
+        scale = build(lib)[1](3)
+        log = []
+        for tag, prepend in (("a", False), ("b", True), ("c", False)):
+            scale.register_full_backward_hook(
+                lambda m, gi, go, tag=tag, log=log: log.append(("full", tag)), prepend=prepend)
+            scale.register_full_backward_pre_hook(
+                lambda m, go, tag=tag, log=log: log.append(("pre", tag)), prepend=prepend)
+        scale(inputs(lib)).sum().backward()
+        logs.append(log)
+    assert logs[1] == logs[0]
+
+
+def test_private_load_pre_hook_without_module():
+    logs = []
+    for lib in (torch, ember):
+        chain = build(lib)[0]()
+        log = []
+        chain.s1._register_load_state_dict_pre_hook(
+            lambda sd, prefix, *rest, log=log: log.append((prefix, len(rest))))
+        chain.load_state_dict(chain.state_dict())
+        logs.append(log)
+    assert logs[1] == logs[0] == [("s1.", 6)]
