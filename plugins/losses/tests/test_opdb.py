@@ -1,0 +1,23 @@
+"""The losses' records in ember-testing's op database pass its harness on the cpu."""
+
+import pytest
+
+torch = pytest.importorskip("torch")
+harness = pytest.importorskip("ember_testing.harness")
+
+from ember_testing import opdb  # noqa: E402
+
+opdb.load_plugin_ops()
+LOSSES = [info.name for info in opdb.all_ops(owner="ember-losses")]
+
+
+def test_every_loss_is_in_the_database():
+    assert len(LOSSES) == 21
+    assert not [err for err in opdb.LOAD_ERRORS if err[0] == "losses"]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name", LOSSES)
+def test_harness(name, dtype):
+    report = harness.check_op(opdb.get(name), device="cpu", dtype=dtype)
+    assert report["samples"] > 0
