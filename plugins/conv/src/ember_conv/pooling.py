@@ -831,7 +831,7 @@ def _fractional(op: str, nd: int, input: Tensor, kernel_size: Any,  # noqa: A002
     elif tuple(samples.shape) != (n, c, nd):
         raise RuntimeError(f"[{op}] expected _random_samples of size {[n, c, nd]}, got "
                            f"{fmt_shape(samples.shape)}")
-    smp = samples.detach().numpy().reshape(n * c, nd)
+    smp = samples.detach().cpu().numpy().reshape(n * c, nd)
     np_dtype = np.float32 if x.dtype != ember.float64 else np.float64
     # torch reads the samples as (w, h) in 2-D and (t, h, w) in 3-D.
     order = [1, 0] if nd == 2 else [0, 1, 2]
