@@ -254,10 +254,16 @@ def test_save_and_load_state_dict_bit_for_bit(tmp_path):
     assert repr(fresh.load_state_dict(loaded)) == "<All keys matched successfully>"
     x = ember.tensor(np.random.default_rng(1).standard_normal((2, 3)))
     assert fresh(x).detach().numpy().tobytes() == e_net(x).detach().numpy().tobytes()
-    buf = io.BytesIO()
-    ember.save(e_net.state_dict(), buf)
-    buf.seek(0)
-    assert list(ember.load(buf)) == list(e_net.state_dict())
+    for cast in ("half", "bfloat16"):
+        getattr(e_net, cast)()
+        buf = io.BytesIO()
+        ember.save(e_net.state_dict(), buf)
+        buf.seek(0)
+        again = ember.load(buf)
+        assert list(again) == list(e_net.state_dict())
+        for k, v in e_net.state_dict().items():
+            assert again[k].dtype == v.dtype
+            assert again[k].numpy().tobytes() == v.numpy().tobytes()
 
 
 def test_extra_state_round_trip():
