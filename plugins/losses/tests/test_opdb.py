@@ -5,10 +5,15 @@ import pytest
 torch = pytest.importorskip("torch")
 harness = pytest.importorskip("ember_testing.harness")
 
+from ember.plugins.manager import manager  # noqa: E402
 from ember_testing import opdb  # noqa: E402
 
 opdb.load_plugin_ops()
 LOSSES = [info.name for info in opdb.all_ops(owner="ember-losses")]
+manager.load()
+# every installed backend: the cpu with its fused kernels, and any primitives-only backend
+# (integration-tests' npdev) that runs the composite definitions
+DEVICES = sorted(manager.backends)
 
 
 def test_every_loss_is_in_the_database():
@@ -17,7 +22,8 @@ def test_every_loss_is_in_the_database():
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("name", LOSSES)
-def test_harness(name, dtype):
-    report = harness.check_op(opdb.get(name), device="cpu", dtype=dtype)
+def test_harness(name, device, dtype):
+    report = harness.check_op(opdb.get(name), device=device, dtype=dtype)
     assert report["samples"] > 0

@@ -182,7 +182,7 @@ def multilabel_margin_loss(input: Tensor, target: Tensor,  # noqa: A002
     t = target.reshape(nframe, dim).long()
     valid = (t != -1).long().cumprod(1) > 0                   # the classes before the first -1
     idx = t.masked_fill(~valid, 0)
-    classes = ember.arange(dim).reshape(1, 1, dim)
+    classes = ember.arange(dim, device=input.device).reshape(1, 1, dim)
     is_target = ((idx.unsqueeze(2) == classes) & valid.unsqueeze(2)).any(1)   # (N, C)
     x_target = x.gather(1, idx)                                               # (N, K)
     z = _hinge(1 - x_target.unsqueeze(2) + x.unsqueeze(1))                    # (N, K, C)
@@ -236,7 +236,7 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1,  # noqa: A002
         raise RuntimeError("target out of range")
     x = input.reshape(nframe, dim)
     z = _hinge(margin - x.gather(1, t) + x)
-    z = z.masked_fill(ember.arange(dim).reshape(1, dim) == t, 0)
+    z = z.masked_fill(ember.arange(dim, device=input.device).reshape(1, dim) == t, 0)
     if p == 2:
         z = z * z
     if weight is not None:
