@@ -10,9 +10,9 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-import ember  # noqa: E402
-
 from _optim_model import batches, init_arrays, loss_fn, make_params, to_numpy  # noqa: E402
+
+import ember  # noqa: E402
 
 CASES: list[tuple[str, dict[str, Any]]] = [
     ("SGD", {"lr": 0.1}),
@@ -84,6 +84,17 @@ def test_matches_torch(case: tuple[str, dict[str, Any]], dtype: str, rtol: float
         np.testing.assert_allclose(g, w, rtol=rtol, atol=rtol * 1e-1)
 
 
+def _closure(lib: Any, opt: Any, params: list[Any], x: Any, y: Any) -> Any:
+    """The usual closure: clear the gradients, compute the loss, backward, return it."""
+    def closure() -> Any:
+        opt.zero_grad()
+        loss = loss_fn(lib, params, x, y)
+        loss.backward()
+        return loss
+
+    return closure
+
+
 @pytest.mark.parametrize("line_search", [None, "strong_wolfe"])
 @pytest.mark.parametrize("dtype,rtol", [("float64", 1e-5), ("float32", 1e-4)])
 def test_lbfgs_matches_torch(line_search: str | None, dtype: str, rtol: float) -> None:
@@ -94,14 +105,7 @@ def test_lbfgs_matches_torch(line_search: str | None, dtype: str, rtol: float) -
                               line_search_fn=line_search)
         losses = []
         for x, y in batches(dtype, 4):
-            xt, yt = lib.tensor(x), lib.tensor(y)
-
-            def closure() -> Any:
-                opt.zero_grad()
-                loss = loss_fn(lib, params, xt, yt)
-                loss.backward()
-                return loss
-
+            closure = _closure(lib, opt, params, lib.tensor(x), lib.tensor(y))
             losses.append(float(opt.step(closure).detach()))
         results.append(([to_numpy(p) for p in params], losses,
                          opt.state[params[0]]["func_evals"]))
@@ -119,15 +123,7 @@ def test_param_groups_and_closure_match_torch() -> None:
         opt = lib.optim.Adam([{"params": params[:2]}, {"params": params[2:], "lr": 0.05}],
                              lr=0.01)
         for x, y in batches("float64", 5):
-            xt, yt = lib.tensor(x), lib.tensor(y)
-
-            def closure() -> Any:
-                opt.zero_grad()
-                loss = loss_fn(lib, params, xt, yt)
-                loss.backward()
-                return loss
-
-            loss = opt.step(closure)
+            loss = opt.step(_closure(lib, opt, params, lib.tensor(x), lib.tensor(y)))
         results.append(([to_numpy(p) for p in params], float(loss.detach())))
     for g, w in zip(results[1][0], results[0][0]):
         np.testing.assert_allclose(g, w, rtol=1e-6)

@@ -11,9 +11,9 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-import ember  # noqa: E402
-
 from _optim_model import batches, init_arrays, loss_fn, make_params, to_numpy  # noqa: E402
+
+import ember  # noqa: E402
 
 OPTIMIZERS = [
     ("SGD", {"lr": 0.1, "momentum": 0.9, "nesterov": True}),

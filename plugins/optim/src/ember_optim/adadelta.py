@@ -8,8 +8,16 @@ from typing import Any
 import ember
 from ember import Tensor
 
-from .optimizer import (Optimizer, ParamsT, _check_capturable, _check_lr, _new_step, _scalar,
-                        _use_grad_for_differentiable, _zero_state)
+from .optimizer import (
+    Optimizer,
+    ParamsT,
+    _check_capturable,
+    _check_lr,
+    _new_step,
+    _scalar,
+    _use_grad_for_differentiable,
+    _zero_state,
+)
 
 __all__ = ["Adadelta", "adadelta"]
 

@@ -8,9 +8,16 @@ from typing import Any
 import ember
 from ember import Tensor
 
-from .optimizer import (Optimizer, ParamsT, _check_fused_flags, _check_lr,
-                        _device_dtype_check_for_fused, _new_step, _scalar,
-                        _use_grad_for_differentiable)
+from .optimizer import (
+    Optimizer,
+    ParamsT,
+    _check_fused_flags,
+    _check_lr,
+    _device_dtype_check_for_fused,
+    _new_step,
+    _scalar,
+    _use_grad_for_differentiable,
+)
 
 __all__ = ["Adagrad", "adagrad"]
 

@@ -8,9 +8,20 @@ from typing import Any
 import ember
 from ember import Tensor
 
-from .optimizer import (Optimizer, ParamsT, _check_betas, _check_capturable, _check_fused_flags,
-                        _check_lr, _device_dtype_check_for_fused, _new_step, _scalar,
-                        _to_scalar, _use_grad_for_differentiable, _zero_state)
+from .optimizer import (
+    Optimizer,
+    ParamsT,
+    _check_betas,
+    _check_capturable,
+    _check_fused_flags,
+    _check_lr,
+    _device_dtype_check_for_fused,
+    _new_step,
+    _scalar,
+    _to_scalar,
+    _use_grad_for_differentiable,
+    _zero_state,
+)
 
 __all__ = ["Adam", "AdamW", "adam"]
 
