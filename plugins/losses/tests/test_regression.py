@@ -104,6 +104,7 @@ def test_gaussian_nll_errors():
     check_error(g, x, x, rand(2, "float32", 0.1, 1))
     check_error(g, x, x, -rand(3, "float32", 0.1, 1))
     check_error(g, x, x, -1.0)
+    check_error(g, x, x, 1, match="var must be a Tensor or a float")
     check_error(g, x, x, rand(3, "float32", 0.1, 1), reduction="x")
 
 

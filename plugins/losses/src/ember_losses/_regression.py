@@ -243,6 +243,9 @@ def gaussian_nll_loss(input: Tensor, target: Tensor, var: Tensor | float,  # noq
         if var < 0:
             raise ValueError("var has negative entry/entries")
         var = var * ember.ones_like(input)
+    elif not isinstance(var, Tensor):
+        raise TypeError(f"gaussian_nll_loss(): var must be a Tensor or a float, got "
+                        f"{type(var).__name__}")
     elif bool((var < 0).any()):
         raise ValueError("var has negative entry/entries")
     var = _check_var_shape(input, var)
