@@ -130,6 +130,8 @@ def test_ctc_errors():
     check_error(ctc, lp, tg[:, None], il, tl)
     check_error(ctc, lp[0], tg, il, tl)
     check_error(ctc, lp, tg, il, tl, reduction="avg")
+    check_error(ctc, lp.astype(np.float16), tg, il, tl)
+    check_error(ctc, lp.astype(np.int64), tg, il, tl)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

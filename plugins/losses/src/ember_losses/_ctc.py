@@ -20,6 +20,7 @@ from typing import Any
 
 import ember
 from ember import Tensor
+from ember._dispatch import NoKernelError
 from ember.autograd.grad_mode import GRAD
 from ember.autograd.graph import record
 from ember.ops._base import no_grad_call, wrap
@@ -270,6 +271,10 @@ def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths: Tensor | Sequenc
     if targets.ndim not in (1, 2):
         raise RuntimeError(f"Expected 1 to 2 dimensions, but got {targets.ndim}-dimensional "
                            f"tensor for argument #2 'targets' {_WHERE}")
+    if lp.dtype not in (ember.float32, ember.float64):
+        names = {"int64": "Long", "int32": "Int", "float16": "Half", "bfloat16": "BFloat16"}
+        raise NoKernelError(f'"ctc_loss_cpu" not implemented for '
+                            f"'{names.get(lp.dtype.name, lp.dtype.name)}'")
     t_max, n, n_classes = lp.shape
     if not 0 <= blank < n_classes:
         raise RuntimeError("blank must be in label range")
