@@ -270,3 +270,33 @@ def test_fused_and_foreach_together_raise_like_torch() -> None:
         with pytest.raises(RuntimeError, match="`fused` and `foreach` cannot be `True` "
                                                "together."):
             lib.optim.Adam([p], fused=True, foreach=True)
+
+
+DIFFERENTIABLE = [("SGD", {"lr": 0.1, "momentum": 0.9}), ("SGD", {"lr": 0.1}),
+                  ("Adam", {"lr": 0.1}), ("Adam", {"lr": 0.1, "amsgrad": True}),
+                  ("AdamW", {"lr": 0.1}), ("Adamax", {"lr": 0.1}), ("NAdam", {"lr": 0.1}),
+                  ("RAdam", {"lr": 0.1}),
+                  ("RMSprop", {"lr": 0.1, "centered": True, "momentum": 0.5}),
+                  ("Adagrad", {"lr": 0.1}), ("Adadelta", {"lr": 0.5})]
+
+
+@pytest.mark.parametrize("name,kwargs", DIFFERENTIABLE, ids=[d[0] for d in DIFFERENTIABLE])
+def test_differentiable_step_matches_torch(name: str, kwargs: dict[str, Any]) -> None:
+    """With ``differentiable=True`` the update is recorded: gradients flow back to the
+    parameter's source and to the gradient itself, as in torch."""
+    results = []
+    for lib in (torch, ember):
+        rng = np.random.default_rng(0)
+        p0 = lib.tensor(rng.standard_normal(3), requires_grad=True)
+        g0 = lib.tensor(rng.standard_normal(3), requires_grad=True)
+        p = p0.clone()
+        p.grad = g0 * 1.0
+        getattr(lib.optim, name)([p], differentiable=True, **kwargs).step()
+        (p * p).sum().backward()
+        results.append([to_numpy(p), p0.grad, g0.grad])
+    (want_p, want_pg, want_gg), (got_p, got_pg, got_gg) = results
+    np.testing.assert_allclose(got_p, want_p, rtol=1e-7, atol=1e-12)
+    for got, want in ((got_pg, want_pg), (got_gg, want_gg)):
+        assert (got is None) == (want is None)
+        if want is not None:
+            np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-7, atol=1e-12)

@@ -145,7 +145,8 @@ class Adam(Optimizer):
                  amsgrad=group["amsgrad"], beta1=beta1, beta2=beta2, lr=group["lr"],
                  weight_decay=group["weight_decay"], eps=group["eps"],
                  maximize=group["maximize"], capturable=group["capturable"],
-                 decoupled_weight_decay=group["decoupled_weight_decay"])
+                 decoupled_weight_decay=group["decoupled_weight_decay"],
+                 differentiable=group["differentiable"])
         return loss
 
 
@@ -186,7 +187,7 @@ def adam(params: list[Tensor], grads: list[Tensor], exp_avgs: list[Tensor],
          exp_avg_sqs: list[Tensor], max_exp_avg_sqs: list[Tensor], state_steps: list[Tensor],
          *, amsgrad: bool, beta1: float | Tensor, beta2: float | Tensor, lr: float | Tensor,
          weight_decay: float, eps: float, maximize: bool, capturable: bool = False,
-         decoupled_weight_decay: bool = False) -> None:
+         decoupled_weight_decay: bool = False, differentiable: bool = False) -> None:
     """The functional Adam update on lists of tensors (all changed in place)."""
     lr = _scalar(lr)
     beta1 = _scalar(beta1)
@@ -207,6 +208,21 @@ def adam(params: list[Tensor], grads: list[Tensor], exp_avgs: list[Tensor],
         exp_avg.lerp_(grad, 1 - beta1)
         exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
 
+        if differentiable:
+            # as torch: the bias corrections stay tensors (of the step's dtype) and the
+            # tensors read by the update are copies, so the recorded graph stays valid
+            bias_correction1 = 1 - beta1**step_t
+            bias_correction2 = 1 - beta2**step_t
+            step_size_neg = (lr / bias_correction1).neg()
+            bias_correction2_sqrt = bias_correction2.sqrt()
+            second = exp_avg_sq
+            if amsgrad:
+                max_exp_avg_sqs[i].copy_(ember.maximum(max_exp_avg_sqs[i].clone(), exp_avg_sq))
+                second = max_exp_avg_sqs[i]
+            denom = (second.sqrt() / (bias_correction2_sqrt * step_size_neg)).add_(
+                eps / step_size_neg)
+            param.addcdiv_(exp_avg.clone(), denom)
+            continue
         step = step_t.item()
         bias_correction1 = 1 - beta1**step
         bias_correction2 = 1 - beta2**step

@@ -91,14 +91,15 @@ class Adamax(Optimizer):
             beta1, beta2 = group["betas"]
             adamax(params, grads, exp_avgs, exp_infs, steps, eps=group["eps"], beta1=beta1,
                    beta2=beta2, lr=group["lr"], weight_decay=group["weight_decay"],
-                   maximize=group["maximize"], capturable=group["capturable"])
+                   maximize=group["maximize"], capturable=group["capturable"],
+                   differentiable=group["differentiable"])
         return loss
 
 
 def adamax(params: list[Tensor], grads: list[Tensor], exp_avgs: list[Tensor],
            exp_infs: list[Tensor], state_steps: list[Tensor], *, eps: float, beta1: float,
            beta2: float, lr: float | Tensor, weight_decay: float, maximize: bool,
-           capturable: bool = False) -> None:
+           capturable: bool = False, differentiable: bool = False) -> None:
     """The functional Adamax update on lists of tensors (all changed in place)."""
     lr = _scalar(lr)
     for i, param in enumerate(params):
@@ -112,6 +113,11 @@ def adamax(params: list[Tensor], grads: list[Tensor], exp_avgs: list[Tensor],
         if weight_decay != 0:
             grad = grad.add(param, alpha=weight_decay)
         exp_avg.lerp_(grad, 1 - beta1)
-        exp_inf.copy_(ember.maximum(exp_inf.mul_(beta2), grad.abs().add_(eps)))
+        if differentiable:
+            norm_buf = ember.cat([exp_inf.mul_(beta2).unsqueeze(0),
+                                  grad.abs().add_(eps).unsqueeze(0)], 0)
+            exp_inf.copy_(ember.amax(norm_buf, 0, keepdim=False))
+        else:
+            exp_inf.copy_(ember.maximum(exp_inf.mul_(beta2), grad.abs().add_(eps)))
         clr = lr / (1 - beta1 ** step_t.item())
         param.addcdiv_(exp_avg, exp_inf, value=-clr)

@@ -105,7 +105,8 @@ class NAdam(Optimizer):
                   beta2=beta2, lr=group["lr"], weight_decay=group["weight_decay"],
                   momentum_decay=group["momentum_decay"], eps=group["eps"],
                   decoupled_weight_decay=group["decoupled_weight_decay"],
-                  maximize=group["maximize"], capturable=group["capturable"])
+                  maximize=group["maximize"], capturable=group["capturable"],
+                  differentiable=group["differentiable"])
         return loss
 
 
@@ -113,7 +114,7 @@ def nadam(params: list[Tensor], grads: list[Tensor], exp_avgs: list[Tensor],
           exp_avg_sqs: list[Tensor], mu_products: list[Tensor], state_steps: list[Tensor], *,
           beta1: float, beta2: float, lr: float | Tensor, weight_decay: float,
           momentum_decay: float, eps: float, decoupled_weight_decay: bool, maximize: bool,
-          capturable: bool = False) -> None:
+          capturable: bool = False, differentiable: bool = False) -> None:
     """The functional NAdam update on lists of tensors (all changed in place)."""
     lr = _scalar(lr)
     for i, param in enumerate(params):
@@ -140,6 +141,13 @@ def nadam(params: list[Tensor], grads: list[Tensor], exp_avgs: list[Tensor],
         denom = exp_avg_sq.div(bias_correction2).sqrt()
         mu_product_value = mu_product.item()
         mu_product_next = mu_product_value * mu_next
-        denom.add_(eps)
-        param.addcdiv_(grad, denom, value=(-lr * (1.0 - mu) / (1.0 - mu_product_value)))
-        param.addcdiv_(exp_avg, denom, value=(-lr * mu_next) / (1.0 - mu_product_next))
+        if differentiable:
+            denom = denom.add(eps)
+            grad = grad * (-lr * (1.0 - mu) / (1.0 - mu_product_value))
+            exp_avg = exp_avg * (-lr * mu_next / (1.0 - mu_product_next))
+            param.addcdiv_(grad, denom)
+            param.addcdiv_(exp_avg, denom)
+        else:
+            denom.add_(eps)
+            param.addcdiv_(grad, denom, value=(-lr * (1.0 - mu) / (1.0 - mu_product_value)))
+            param.addcdiv_(exp_avg, denom, value=(-lr * mu_next) / (1.0 - mu_product_next))
