@@ -377,7 +377,7 @@ def test_no_reference_cycles_outlive_an_iteration():
 
 
 def test_memory_stays_flat_over_many_steps():
-    # 2000 steps here; benchmarks/ runs the same loop for 10,000.
+    # 2000 steps here; benchmarks/autograd_memory.py runs the same loop for 10,000.
     x = ember.tensor(arr(26, (8, 4)))
     w = ember.tensor(arr(27, (4, 3)), requires_grad=True)
     for _ in range(50):
