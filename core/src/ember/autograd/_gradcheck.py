@@ -371,9 +371,9 @@ def gradgradcheck(func: Callable[..., Any], inputs: Any, grad_outputs: Any = Non
         inputs: a tensor or a tuple of arguments (float64 tensors requiring grad).
         grad_outputs: the output gradients to use; random in [-1, 1) when None.
         gen_non_contig_grad_outputs: make the generated output gradients non-contiguous.
-        eps, atol, rtol, raise_exception, nondet_tol, check_undefined_grad,
-            check_grad_dtypes, check_batched_grad, fast_mode, masked: as in
-            :func:`gradcheck`.
+        eps: as in :func:`gradcheck`, and so are ``atol``, ``rtol``, ``raise_exception``,
+            ``nondet_tol``, ``check_undefined_grad``, ``check_grad_dtypes``,
+            ``check_batched_grad``, ``fast_mode`` and ``masked``.
         check_fwd_over_rev: also check forward-over-reverse products.
         check_rev_over_rev: check reverse-over-reverse (default True).
 
