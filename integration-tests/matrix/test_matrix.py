@@ -108,6 +108,14 @@ def _data_works() -> None:
     assert sizes == [4, 2]
 
 
+def _utils_works() -> None:
+    p = ember.nn.Parameter(ember.ones(4))
+    (p * 3).sum().backward()
+    total = ember.nn.utils.clip_grad_norm_([p], max_norm=1.0)
+    assert total.item() == pytest.approx(6.0)
+    assert (p.grad * p.grad).sum().item() == pytest.approx(1.0, rel=1e-4)
+
+
 #: distribution -> (a public name it provides, a check that it works on the cpu)
 FAMILIES: dict[str, tuple[str, Callable[[], None]]] = {
     "ember-layers": ("nn.Linear", _layers_works),
@@ -115,6 +123,7 @@ FAMILIES: dict[str, tuple[str, Callable[[], None]]] = {
     "ember-losses": ("nn.MSELoss", _losses_works),
     "ember-optim": ("optim.SGD", _optim_works),
     "ember-data": ("utils.data", _data_works),
+    "ember-utils": ("nn.utils.clip_grad_norm_", _utils_works),
 }
 
 
