@@ -152,3 +152,22 @@ def test_ctc_noncontiguous_log_probs():
     batch_first = np.ascontiguousarray(lp.transpose(1, 0, 2))
     check(lambda lib, x, tg: F(lib).ctc_loss(x.transpose(0, 1), tg, il, tl), G(batch_first),
           tg)
+
+
+def test_cpu_kernel_validates_its_arrays():
+    """The C++ kernel checks shapes itself before its loops (defence in depth)."""
+    from ember_cpu.kernels import losses as kernels
+    lp = np.zeros((4, 2, 3), np.float32)
+    tg = np.ones((2, 2), np.int64)
+    with pytest.raises(ValueError, match="targets must have N rows"):
+        kernels.ctc_loss(lp, np.ones((3, 2), np.int64), (4, 4), (2, 2), 0)
+    with pytest.raises(ValueError, match="bad input length"):
+        kernels.ctc_loss(lp, tg, (5, 4), (2, 2), 0)
+    with pytest.raises(ValueError, match="target label out of range"):
+        kernels.ctc_loss(lp, tg * 3, (4, 4), (2, 2), 0)
+    with pytest.raises(ValueError, match="blank must be in label range"):
+        kernels.ctc_loss(lp, tg, (4, 4), (2, 2), 3)
+    nll, alpha = kernels.ctc_loss(lp, tg, (4, 4), (2, 2), 0)
+    with pytest.raises(ValueError, match="log_alpha has the wrong size"):
+        kernels.ctc_loss_backward(lp, np.ones(2, np.float32), tg, (4, 4), (2, 2), nll,
+                                  alpha[:, :2], 0, False)

@@ -3,10 +3,9 @@
 import pytest
 
 torch = pytest.importorskip("torch")
-harness = pytest.importorskip("ember_testing.harness")
 
 from ember.plugins.manager import manager  # noqa: E402
-from ember_testing import opdb  # noqa: E402
+from ember_testing import harness, opdb  # noqa: E402
 
 opdb.load_plugin_ops()
 LOSSES = [info.name for info in opdb.all_ops(owner="ember-losses")]
