@@ -453,3 +453,86 @@ def test_gradcheck_and_gradgradcheck_on_functions():
         assert lib.autograd.gradcheck(lambda t, f=fns: f["Cube"].apply(t, 0.7), (x,))
         assert lib.autograd.gradgradcheck(fns["SaveOutput"].apply, (x,))
         assert lib.autograd.gradcheck(FNS[lib]["SetupCtx"].apply, (x, 3.0))
+
+
+def test_mark_dirty_on_a_view_routes_gradients_through_the_base():
+    def run(lib):
+        class Double(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                x.mul_(2)
+                ctx.mark_dirty(x)
+                return x
+
+            @staticmethod
+            def backward(ctx, g):
+                return g * 2
+
+        a = leaf(lib, [[1.0, 2.0], [3.0, 4.0]])
+        base = a.clone()
+        view = base[0]
+        out = Double.apply(view)
+        assert out is view
+        (base * base).sum().backward()
+        return base, a.grad
+
+    e, t = both(run)
+    for u, v in zip(e, t):
+        close(u, v)
+
+
+def test_returned_input_keyword_arguments_and_vjp():
+    def run(lib):
+        class Ident(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x, k=1):
+                return x, 3 * k
+
+            @staticmethod
+            def vjp(ctx, g, g_int):
+                return g * 5, None
+
+        x = leaf(lib, [1.0, 2.0])
+        y, n = Ident.apply(x, k=2)
+        assert y is not x and n == 6
+        y.sum().backward()
+        return type(y.grad_fn).__name__, x.grad
+
+    (ne, ge), (nt, gt) = both(run)
+    assert ne == nt
+    close(ge, gt)
+
+
+def test_backward_and_vjp_together_raise():
+    for lib in (ember, torch):
+
+        class Both(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x * 1
+
+            @staticmethod
+            def backward(ctx, g):
+                return g
+
+            @staticmethod
+            def vjp(ctx, g):
+                return g
+
+        with pytest.raises(RuntimeError, match="Implementing both 'backward' and 'vjp'"):
+            Both.apply(leaf(lib, [1.0])).sum().backward()
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_backward_with_several_roots_and_non_leaf_inputs(dtype):
+    def run(lib):
+        x = leaf(lib, [1.0, 2.0], dtype)
+        lib.autograd.backward([x * 2, x.exp()], [lib.ones(2, dtype=x.dtype),
+                                                 lib.tensor([1.0, 0.5], dtype=x.dtype)])
+        h = x * 3
+        gh, gx = lib.autograd.grad((h * h).sum(), [h, x])
+        return x.grad, gh, gx
+
+    e, t = both(run)
+    for u, v in zip(e, t):
+        close(u, v, dtype)

@@ -124,7 +124,14 @@ class BackwardCFunction(Node, FunctionCtx):
 
 def _run_custom_backward(node: BackwardCFunction, *grads: Any) -> tuple[Any, ...]:
     cls = node._forward_cls
-    result = cls.backward(node, *grads)
+    backward_fn = cls.backward
+    vjp_fn = cls.vjp
+    if vjp_fn is not Function.vjp:
+        if backward_fn is not Function.backward:
+            raise RuntimeError("Implementing both 'backward' and 'vjp' for a custom Function "
+                               "is not allowed. You should only implement one of them.")
+        backward_fn = vjp_fn
+    result = backward_fn(node, *grads)
     if type(result) is not tuple:
         result = (result,)
     n_in = len(node.next_functions)
