@@ -738,6 +738,8 @@ def wrap(data: Any, device: Device, k: Any) -> Tensor:
     t._k = k
     t._rg = False
     t._grad_fn = None
+    t._base = None  # set here: cheaper than the lazy-default lookups when making views
+    t._view_fn = None
     return t
 
 

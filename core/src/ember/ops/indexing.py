@@ -126,6 +126,8 @@ def _bw_getitem(node: Any, g: Tensor) -> Tensor:
 def getitem(x: Tensor, key: Any) -> Tensor:
     """``x[key]`` with torch's semantics: basic indexing gives a view, advanced indexing a
     copy."""
+    if type(key) is int:
+        return _select_int(x, key)
     if type(key) is not tuple:
         key = (key,)
     bkey, advanced = _prepare_key(x, key)
@@ -142,6 +144,21 @@ def getitem(x: Tensor, key: Any) -> Tensor:
         record("IndexBackward0", _bw_getitem, (x,), out,
                attrs=(tuple(x._data.shape), key, x._data.dtype))
     return out
+
+
+def _select_int(x: Tensor, i: int) -> Tensor:
+    """``x[i]`` for a Python int: the fast path of the most common key."""
+    shape = x._data.shape
+    if not shape:
+        raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
+                         "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number")
+    n = shape[0]
+    if not -n <= i < n:
+        raise IndexError(f"index {i} is out of bounds for dimension 0 with size {n}")
+    key = (i,)
+    arr = x._k.index(x._data, key)
+    return make_view(x, arr, lambda t: getitem(t, key), "SelectBackward0", _bw_getitem,
+                     (shape, key, x._data.dtype))
 
 
 def setitem(x: Tensor, key: Any, value: Any) -> None:

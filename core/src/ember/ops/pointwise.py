@@ -188,8 +188,11 @@ def _fit(g: Tensor, shape: tuple[int, ...], d: Any) -> Tensor:
 _BOOL_DT = dt.bool
 
 
+_NP_BOOL = dt.bool.np
+
+
 def _is_bool(v: Any) -> bool:
-    return type(v) is bool or (isinstance(v, Tensor) and v._data.dtype.kind == "b")
+    return type(v) is bool or (isinstance(v, Tensor) and v._data.dtype is _NP_BOOL)
 
 
 def _bool_sub_error(a: Any, b: Any) -> None:
@@ -204,11 +207,12 @@ def _bool_sub_error(a: Any, b: Any) -> None:
 def _binary_arith(name: str, kname: str, backward: Callable[..., Any], save_values: bool
                   ) -> Callable[..., Tensor]:
     node_name = name.capitalize() + "Backward0"
+    is_sub = kname == "sub"
 
     def op(input: Any, other: Any, *, alpha: Any = 1, out: Tensor | None = None) -> Tensor:  # noqa: A002
         x, y, rt, ref = common(input, other)
         k = ref._k
-        if kname == "sub" and (_is_bool(input) or _is_bool(other)):
+        if is_sub and (_is_bool(input) or _is_bool(other)):
             _bool_sub_error(input, other)
         if alpha != 1:
             if rt.category < 2 and isinstance(alpha, float):
@@ -736,17 +740,12 @@ def relu(input: Tensor) -> Tensor:  # noqa: A002
     >>> ember.relu(ember.tensor([-1.0, 2.0]))
     tensor([0., 2.])
     """
-    if input.dtype.category < 2:
-        if input.dtype is dt.bool:
-            raise RuntimeError("Boolean inputs not supported for relu")
-        return maximum(input, 0)
-    with_grad = GRAD.enabled
-    GRAD.enabled = False
-    try:
-        out = where(input < 0, 0.0, input)
-    finally:
-        GRAD.enabled = with_grad
-    if with_grad and input._rg:
+    data = input._data
+    if data.dtype.kind == "b":
+        raise RuntimeError("Boolean inputs not supported for relu")
+    k = input._k
+    out = wrap(k.maximum(data, 0), input._device, k)
+    if input._rg and GRAD.enabled:
         record("ReluBackward0", _bw_relu, (input,), out, save=(out,))
     return out
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -42,6 +43,9 @@ def _bw_reshape(node: Any, g: Tensor) -> Tensor:
 
 
 def _infer_shape(shape: tuple[int, ...], numel: int, op: str) -> tuple[int, ...]:
+    if -1 not in shape:
+        if math.prod(shape) == numel and min(shape, default=0) >= 0:
+            return shape
     neg = [i for i, s in enumerate(shape) if s == -1]
     if len(neg) > 1:
         raise RuntimeError("only one dimension can be inferred")
@@ -63,7 +67,10 @@ def _infer_shape(shape: tuple[int, ...], numel: int, op: str) -> tuple[int, ...]
 def _shape_args(shape: Sequence[Any]) -> tuple[int, ...]:
     if len(shape) == 1 and isinstance(shape[0], (tuple, list, Size)):
         shape = shape[0]
-    return tuple(int(s) for s in shape)
+    for s in shape:
+        if type(s) is not int:
+            return tuple(int(s) for s in shape)
+    return tuple(shape)
 
 
 def view(input: Tensor, *shape: Any) -> Tensor:  # noqa: A002
@@ -197,7 +204,7 @@ def permute(input: Tensor, *dims: Any) -> Tensor:  # noqa: A002
 
 def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:  # noqa: A002
     """A view with dims ``dim0`` and ``dim1`` swapped."""
-    nd = input.ndim
+    nd = input._data.ndim
     if nd == 0:
         wrap_dim(dim0, nd)
         wrap_dim(dim1, nd)
@@ -205,7 +212,10 @@ def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:  # noqa: A002
     a, b = wrap_dim(dim0, nd, "transpose"), wrap_dim(dim1, nd, "transpose")
     perm = list(range(nd))
     perm[a], perm[b] = perm[b], perm[a]
-    return permute(input, perm)
+    norm = tuple(perm)
+    arr = input._k.permute(input._data, norm)
+    return make_view(input, arr, lambda t: t.permute(norm), "TransposeBackward0", _bw_permute,
+                     norm)
 
 
 swapaxes = swapdims = transpose

@@ -92,9 +92,13 @@ def _randint(gen: Any, low: int, high: int, shape: Any, dtype: Any, device: Any)
 
 
 def _reshape(a: np.ndarray, shape: Any, copy: bool | None) -> np.ndarray:
-    if copy is False:
-        return np.reshape(a, shape, copy=False)
-    return np.reshape(a, shape)
+    out = a.reshape(shape)
+    if copy is False and out.size:
+        # numpy collapses view chains: a view of ``a`` has ``a`` or ``a.base`` as its base
+        b = out.base
+        if b is None or (b is not a and b is not a.base):
+            raise ValueError("reshape: a view of this shape would need a copy")
+    return out
 
 
 def _permute(a: np.ndarray, dims: Any) -> np.ndarray:
