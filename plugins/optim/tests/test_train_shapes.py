@@ -63,3 +63,13 @@ def test_resume_matches_an_uninterrupted_run(tmp_path: Any) -> None:
     for key, value in a["model"].items():
         np.testing.assert_allclose(value.numpy(), b["model"][key].numpy(), rtol=1e-5,
                                    atol=1e-7)
+
+
+def test_plot_is_skipped_silently_without_matplotlib(tmp_path: Any,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # makes the import fail
+    path = tmp_path / "curve.png"
+    assert train_shapes.save_loss_curve([1.0, 0.5], str(path)) is False
+    assert not path.exists()

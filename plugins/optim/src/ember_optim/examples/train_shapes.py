@@ -122,8 +122,13 @@ def save_loss_curve(history: Sequence[float], path: str) -> bool:
         import matplotlib.pyplot as plt
     except ImportError:
         return False
+    steps = np.arange(1, len(history) + 1)
+    window = min(20, len(history))
+    smooth = np.convolve(history, np.ones(window) / window, mode="valid")
     fig, ax = plt.subplots(figsize=(6, 3.5))
-    ax.plot(range(1, len(history) + 1), history, linewidth=1)
+    ax.plot(steps, history, linewidth=0.8, alpha=0.4, label="per step")
+    ax.plot(steps[window - 1:], smooth, linewidth=1.5, label=f"mean of {window}")
+    ax.legend()
     ax.set_xlabel("step")
     ax.set_ylabel("training loss")
     ax.set_yscale("log")
