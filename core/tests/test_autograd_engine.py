@@ -6,9 +6,10 @@ import tracemalloc
 import warnings
 import weakref
 
-import ember
 import numpy as np
 import pytest
+
+import ember
 
 torch = pytest.importorskip("torch")
 

@@ -1,8 +1,9 @@
 """Custom autograd Functions: the ctx API, compared with torch.autograd.Function."""
 
-import ember
 import numpy as np
 import pytest
+
+import ember
 
 torch = pytest.importorskip("torch")
 

@@ -1,9 +1,10 @@
 """ember.autograd.functional against torch.autograd.functional: values, structures, errors."""
 
-import ember
-import ember.autograd.functional as EF
 import numpy as np
 import pytest
+
+import ember
+import ember.autograd.functional as EF
 
 torch = pytest.importorskip("torch")
 TF = torch.autograd.functional

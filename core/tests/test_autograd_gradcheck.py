@@ -1,8 +1,9 @@
 """gradcheck / gradgradcheck against torch.autograd's: same verdicts, same errors."""
 
-import ember
 import numpy as np
 import pytest
+
+import ember
 
 torch = pytest.importorskip("torch")
 
