@@ -108,6 +108,17 @@ def test_ctc_composite_matches_torch(dtype, zero_infinity):
                                equal_nan=True)
 
 
+@pytest.mark.parametrize("fused", [True, False])
+def test_ctc_empty_targets(fused, monkeypatch):
+    if not fused:
+        monkeypatch.setattr(ember.zeros(1)._k, "ctc_loss", None)
+        monkeypatch.setattr(ember.zeros(1)._k, "ctc_loss_backward", None)
+    lp, _, _, _ = problem("float64", t=5, n=2, c=4, s=3)
+    for tg in (np.zeros((2, 0), np.int64), np.zeros(0, np.int64)):
+        check(lambda lib, lp, tg: F(lib).ctc_loss(lp, tg, (5, 3), (0, 0), reduction="sum"),
+              G(lp), tg)
+
+
 def test_ctc_module():
     lp, tg, il, tl = problem("float32")
     check(lambda lib, lp, tg: lib.nn.CTCLoss(blank=0, zero_infinity=True)(lp, tg, il, tl),

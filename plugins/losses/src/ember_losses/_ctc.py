@@ -53,7 +53,9 @@ def _shift(x: Tensor, by: int) -> Tensor:
     """Shift ``x`` (N, L) along the states: ``by > 0`` moves right (pads -inf in front),
     ``by < 0`` moves left (pads at the end)."""
     n, length = x.shape
-    pad = ember.full((n, abs(by)), float("-inf"), dtype=x.dtype, device=x.device)
+    pad = ember.full((n, min(abs(by), length)), float("-inf"), dtype=x.dtype, device=x.device)
+    if abs(by) >= length:
+        return pad
     if by > 0:
         return ember.cat([pad, x[:, :length - by]], 1)
     return ember.cat([x[:, -by:], pad], 1)
