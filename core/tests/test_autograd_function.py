@@ -537,3 +537,27 @@ def test_backward_with_several_roots_and_non_leaf_inputs(dtype):
     e, t = both(run)
     for u, v in zip(e, t):
         close(u, v, dtype)
+
+
+def test_functions_leave_no_reference_cycles():
+    import gc
+    import weakref
+
+    fns = FNS[ember]
+    x = leaf(ember, arr(30, (2, 5)))
+    gc.collect()
+    gc.disable()
+    try:
+        refs = []
+        for _ in range(3):
+            values, idx = fns["SortWithIdx"].apply(x * 1)
+            dirty = fns["DoubleInPlace"].apply(values.clone())
+            y = fns["Cube"].apply(dirty, 1.0) + fns["SaveOutput"].apply(values)
+            refs += [weakref.ref(t) for t in (values, idx, dirty, y)]
+            refs += [weakref.ref(t.grad_fn) for t in (values, dirty, y)]
+            y.sum().backward()
+            del values, idx, dirty, y
+        assert all(r() is None for r in refs), "graph objects outlived their iteration"
+        assert gc.collect() == 0
+    finally:
+        gc.enable()

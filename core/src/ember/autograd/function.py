@@ -317,6 +317,8 @@ def _apply(cls: type[Function], args: tuple[Any, ...]) -> Any:
             if isinstance(o, Tensor) and id(o) in input_ids and id(o) not in dirty:
                 outs[i] = _alias(o)
         ctx.to_save = ()
+        ctx.dirty_tensors = ()
+        ctx.non_differentiable = ()
         return tuple(outs) if is_tuple else outs[0]
 
     metas: list[Any] = []
@@ -342,6 +344,9 @@ def _apply(cls: type[Function], args: tuple[Any, ...]) -> Any:
     if ctx.to_save:
         ctx.save(*ctx.to_save)
         ctx.to_save = ()
+    # these hold outputs, which hold this node: drop them so no cycle outlives the step
+    ctx.dirty_tensors = ()
+    ctx.non_differentiable = ()
     if ANOMALY.enabled:
         remember_trace(ctx)
     return tuple(outs) if is_tuple else outs[0]
