@@ -104,3 +104,14 @@ def test_harness_catches_a_wrong_double_backward() -> None:
     harness.check_backward(info, "cpu", "float64")
     with pytest.raises(AssertionError, match="double backward"):
         harness.check_double_backward(info, "cpu", "float64")
+
+
+def test_installed_devices_lists_the_cpu() -> None:
+    devices = harness.installed_devices()
+    assert "cpu" in devices
+
+
+@pytest.mark.parametrize("device", harness.installed_devices())
+def test_a_record_on_every_installed_backend(device: str) -> None:
+    for dtype in ("float32", "float64"):
+        assert harness.check_op(opdb.get("softmax"), device, dtype)["backward"] > 0

@@ -22,6 +22,7 @@ import numpy as np
 from .opdb import DEFAULT_TOLS, OpInfo, SampleInput
 
 __all__ = ["to_numpy", "to_torch", "from_torch", "assert_close", "torch_available",
+           "installed_devices",
            "reference_kind", "run_sample", "check_forward", "check_backward",
            "check_double_backward", "check_op"]
 
@@ -29,6 +30,22 @@ __all__ = ["to_numpy", "to_torch", "from_torch", "assert_close", "torch_availabl
 def torch_available() -> bool:
     """Whether torch can be imported (without importing it)."""
     return importlib.util.find_spec("torch") is not None
+
+
+def installed_devices() -> list[str]:
+    """The device types of every installed backend that is available on this machine
+    (e.g. ``["cpu", "cuda"]``), for tests that run on every backend."""
+    from ember.plugins.manager import manager
+
+    manager.load()
+    out = []
+    for device_type, (spec, _dist) in sorted(manager.backends.items()):
+        try:
+            if spec.is_available():
+                out.append(device_type)
+        except Exception:  # a backend that cannot even answer is not usable here
+            continue
+    return out
 
 
 def _is_ember(x: Any) -> bool:
