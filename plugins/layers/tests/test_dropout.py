@@ -15,6 +15,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from _layers_parity import FLOATS, Arg, F, arr, check, check_error, check_module  # noqa: E402
 
+
 @pytest.fixture(autouse=True)
 def _seed():
     ember.manual_seed(0)

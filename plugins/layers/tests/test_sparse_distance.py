@@ -12,8 +12,7 @@ import ember
 torch = pytest.importorskip("torch")
 sys.path.insert(0, str(Path(__file__).parent))
 
-from _layers_parity import (FLOATS, Arg, F, arr, check, check_error, check_module,  # noqa: E402
-                            np_of)
+from _layers_parity import FLOATS, Arg, F, arr, check, check_error, check_module, np_of  # noqa: E402
 
 IDX = np.array([[1, 2, 4, 5], [4, 3, 2, 9], [2, 2, 0, 7]])
 

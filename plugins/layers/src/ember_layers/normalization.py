@@ -151,7 +151,8 @@ def _dims_check(name: str, allowed: tuple[int, ...]) -> Any:
     return check
 
 
-_BN_DOC = """Batch normalization over {what} (:func:`~ember_layers.functional.normalization.batch_norm`).
+_BN_DOC = """Batch normalization over {what}
+    (:func:`~ember_layers.functional.normalization.batch_norm`).
 
     In training, each channel is normalized with the batch's mean and biased variance, and
     the running statistics move towards them with ``momentum`` (``None``: a cumulative

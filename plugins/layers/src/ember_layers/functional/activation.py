@@ -118,10 +118,16 @@ def relu_(input: Tensor) -> Tensor:  # noqa: A002
     return inplace_apply(input, _relu, "relu_")
 
 
+def _bw_hardtanh(n: Any, g: Tensor) -> Tensor:
+    (x,) = n.saved
+    lo, hi = n.attrs
+    return _mask((x > lo) & (x < hi), g)
+
+
 def _hardtanh(x: Tensor, lo: float, hi: float) -> Tensor:
-    return _pointwise(x, "hardtanh", "HardtanhBackward0", lambda a, mn, mx: a.clamp(mn, mx).to(a.dtype),
-                      lambda n, g: _mask((n.saved[0] > n.attrs[0]) & (n.saved[0] < n.attrs[1]),
-                                         g), (lo, hi), floating=False)
+    return _pointwise(x, "hardtanh", "HardtanhBackward0",
+                      lambda a, mn, mx: a.clamp(mn, mx).to(a.dtype), _bw_hardtanh, (lo, hi),
+                      floating=False)
 
 
 def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,  # noqa: A002
@@ -580,7 +586,7 @@ def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
     tensor([-1.,  0.,  1.])
     """
     return _pointwise(input, "hardshrink", "HardshrinkBackward0",
-                      lambda a, lam: _mask(_outside(a, lam), a),
+                      lambda a, lam: ember.where(_outside(a, lam), a, ember.zeros_like(a)),
                       lambda n, g: _mask(_outside(n.saved[0], n.attrs[0]), g), (lambd,))
 
 
@@ -603,7 +609,8 @@ def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
         raise RuntimeError(f"[softshrink] lambda must be in range [0, inf) for input dtype "
                            f"{dtype_name(input)}, but found {lambd}")
     return _pointwise(input, "softshrink", "SoftshrinkBackward0",
-                      lambda a, lam: _mask(_outside(a, lam), a - a.sign() * lam),
+                      lambda a, lam: ember.where(_outside(a, lam), a - a.sign() * lam,
+                                                 ember.zeros_like(a)),
                       lambda n, g: _mask(_outside(n.saved[0], n.attrs[0]), g), (lambd,))
 
 

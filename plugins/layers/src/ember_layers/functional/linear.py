@@ -30,7 +30,7 @@ def _bw_linear(node: Any, g: Tensor) -> tuple[Tensor | None, ...]:
     want_b = has_bias and node.next_functions[2] is not None
     out_f, in_f = w.shape
     gx = g.matmul(w) if want_x is not None else None
-    g2 = g.reshape(-1, out_f) if (want_w is not None or want_b) else None
+    g2 = g.reshape(-1, out_f)
     gw = g2.t().matmul(x.reshape(-1, in_f)) if want_w is not None else None
     gb = g2.sum(0) if want_b else None
     return (gx, gw, gb) if has_bias else (gx, gw)
