@@ -25,6 +25,8 @@ OPTIMIZERS = [
     ("RMSprop", {"lr": 0.01, "momentum": 0.5, "centered": True}),
     ("Adagrad", {"lr": 0.1, "lr_decay": 0.01}),
     ("Adadelta", {}),
+    ("Rprop", {"lr": 0.01}),
+    ("ASGD", {"lr": 0.01, "t0": 3}),
 ]
 
 

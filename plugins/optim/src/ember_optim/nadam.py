@@ -142,9 +142,10 @@ def nadam(params: list[Tensor], grads: list[Tensor], exp_avgs: list[Tensor],
         mu_product_value = mu_product.item()
         mu_product_next = mu_product_value * mu_next
         if differentiable:
+            # as torch: the coefficients are 0-dim tensors of the step's dtype
             denom = denom.add(eps)
-            grad = grad * (-lr * (1.0 - mu) / (1.0 - mu_product_value))
-            exp_avg = exp_avg * (-lr * mu_next / (1.0 - mu_product_next))
+            grad = grad * (-lr * (1.0 - mu) / (1.0 - mu_product))
+            exp_avg = exp_avg * (-lr * mu_next / (1.0 - mu_product * mu_next))
             param.addcdiv_(grad, denom)
             param.addcdiv_(exp_avg, denom)
         else:

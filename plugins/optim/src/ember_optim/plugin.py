@@ -22,6 +22,8 @@ _CLASSES = {
     "Adagrad": "adagrad",
     "Adadelta": "adadelta",
     "LBFGS": "lbfgs",
+    "Rprop": "rprop",
+    "ASGD": "asgd",
 }
 
 
