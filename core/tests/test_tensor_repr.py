@@ -87,3 +87,12 @@ def test_repr_of_random_values_matches_torch():
     for scale in (1e-6, 1e-2, 1.0, 1e3, 1e9):
         a = (rng.standard_normal((3, 5)) * scale).astype(np.float32)
         assert repr(ember.tensor(a)) == repr(torch.tensor(a))
+
+
+@pytest.mark.parametrize("call", [lambda m: m.max(m.tensor([[1.0, 2.0]]), 1),
+                                  lambda m: m.sort(m.tensor([[1.0, 2.0], [4.0, 3.0]])),
+                                  lambda m: m.aminmax(m.tensor([1.0, 2.0])),
+                                  lambda m: m.topk(m.arange(5), 2),
+                                  lambda m: m.median(m.tensor([[1.0, 5.0, 3.0]]), 1)])
+def test_return_types_repr(call):
+    assert repr(call(ember)) == repr(call(torch)).replace("torch.", "ember.")

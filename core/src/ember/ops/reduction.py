@@ -15,8 +15,15 @@ _FROM_NP = dt.FROM_NP
 values_indices = namedtuple("values_indices", ["values", "indices"])
 
 
-def _named(name: str) -> type:
-    cls = namedtuple(name, ["values", "indices"])  # type: ignore[misc]
+def _named(name: str, fields: tuple[str, ...] = ("values", "indices")) -> type:
+    """A named tuple type printed like torch's ``torch.return_types.<name>``."""
+    base = namedtuple(name, fields)  # type: ignore[misc]
+
+    def __repr__(self: Any) -> str:  # noqa: N807
+        body = ",\n".join(f"{f}={v!r}" for f, v in zip(fields, self, strict=True))
+        return f"ember.return_types.{name}(\n{body})"
+
+    cls = type(name, (base,), {"__slots__": (), "__repr__": __repr__, "__str__": __repr__})
     cls.__module__ = "ember.return_types"
     return cls
 
@@ -30,7 +37,7 @@ MedianResult = _named("median")
 ModeResult = _named("mode")
 CummaxResult = _named("cummax")
 CumminResult = _named("cummin")
-AminmaxResult = namedtuple("aminmax", ["min", "max"])  # type: ignore[misc]
+AminmaxResult = _named("aminmax", ("min", "max"))
 
 
 def _expand_back(g: Tensor, shape: tuple[int, ...], dims: tuple[int, ...], keepdim: bool
