@@ -99,6 +99,6 @@ def pdist(input: Tensor, p: float = 2) -> Tensor:  # noqa: A002
     if p < 0:
         raise RuntimeError(f"pdist only supports non-negative p values, got {p}")
     n = input.shape[0]
-    rows, cols = ember.triu_indices(n, n, 1)
+    rows, cols = ember.triu_indices(n, n, 1, device=input.device)
     diff = input.index_select(0, rows) - input.index_select(0, cols)
     return diff.norm(p, 1)

@@ -24,7 +24,7 @@ _ALPHA = 1.7580993408473766
 
 def _apply(x: Tensor, p: float, feature: bool, alpha: bool) -> Tensor:
     if p == 1:
-        return x * ember.zeros((), dtype=x.dtype)
+        return x * ember.zeros((), dtype=x.dtype, device=x.device)
     if feature:
         if x.ndim < 2:
             raise RuntimeError("Feature dropout requires at least 2 dimensions in the input "

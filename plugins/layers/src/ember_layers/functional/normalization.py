@@ -373,11 +373,11 @@ def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4,  # noqa: 
     parts = []
     if before:
         parts.append(ember.zeros((input.shape[0], before) + tuple(input.shape[2:]),
-                                 dtype=input.dtype))
+                                 dtype=input.dtype, device=input.device))
     parts.append(sq)
     if after:
         parts.append(ember.zeros((input.shape[0], after) + tuple(input.shape[2:]),
-                                 dtype=input.dtype))
+                                 dtype=input.dtype, device=input.device))
     padded = ember.cat(parts, 1) if len(parts) > 1 else sq
     window = padded.narrow(1, 0, c)
     for i in range(1, size):

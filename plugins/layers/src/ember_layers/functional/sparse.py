@@ -138,32 +138,37 @@ def _bag_ids(offsets: Tensor, n: int, include_last: bool) -> tuple[Tensor, Tenso
     if offs.shape[0] and int(offs.max().item()) > n:
         raise RuntimeError(f"[embedding_bag] offsets[-1] can not be greater than input's length "
                            f"({n}), but got offsets of max {int(offs.max().item())}")
-    marks = ember.zeros(n + 1, dtype=ember.int64).index_put(
-        (starts,), ember.ones(bags, dtype=ember.int64), accumulate=True)
+    dev = offs.device
+    marks = ember.zeros(n + 1, dtype=ember.int64, device=dev).index_put(
+        (starts,), ember.ones(bags, dtype=ember.int64, device=dev), accumulate=True)
     ids = marks.cumsum(0)[:n] - 1
-    valid = ember.arange(n) < end
+    valid = ember.arange(n, device=dev) < end
     return ids.clamp(0, max(bags - 1, 0)), valid, bags
 
 
 def _bag_max(rows: Tensor, ids: Tensor, keep: Tensor, bags: int) -> Tensor:
     """Per-bag maximum of ``rows`` ``(n, D)``: bags laid out as a padded ``(B, L, D)``."""
     n, d = rows.shape
-    counts = ember.zeros(bags, dtype=ember.int64).index_put(
-        (ids,), ember.ones(n, dtype=ember.int64), accumulate=True) if n else \
-        ember.zeros(bags, dtype=ember.int64)
+    dev = rows.device
+    counts = ember.zeros(bags, dtype=ember.int64, device=dev)
+    if n:
+        counts = counts.index_put((ids,), ember.ones(n, dtype=ember.int64, device=dev),
+                                  accumulate=True)
     longest = int(counts.max().item()) if bags else 0
     if longest == 0 or n == 0:
-        return ember.zeros((bags, d), dtype=rows.dtype)
+        return ember.zeros((bags, d), dtype=rows.dtype, device=dev)
     starts = counts.cumsum(0) - counts
-    pos = starts.unsqueeze(1) + ember.arange(longest).unsqueeze(0)  # (B, L)
-    inside = ember.arange(longest).unsqueeze(0) < counts.unsqueeze(1)
+    steps = ember.arange(longest, device=dev).unsqueeze(0)
+    pos = starts.unsqueeze(1) + steps  # (B, L)
+    inside = steps < counts.unsqueeze(1)
     pos = pos.clamp(0, n - 1)
     keep_pad = inside & keep.index_select(0, pos.reshape(-1)).reshape(bags, longest)
     padded = rows.index_select(0, pos.reshape(-1)).reshape(bags, longest, d)
-    neg = ember.full((), float("-inf"), dtype=rows.dtype)
+    neg = ember.full((), float("-inf"), dtype=rows.dtype, device=dev)
     masked = ember.where(keep_pad.unsqueeze(-1), padded, neg)
     best = masked.max(1).values
-    return ember.where(keep_pad.any(1).unsqueeze(-1), best, ember.zeros((), dtype=rows.dtype))
+    return ember.where(keep_pad.any(1).unsqueeze(-1), best,
+                       ember.zeros((), dtype=rows.dtype, device=dev))
 
 
 def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,  # noqa: A002
@@ -213,9 +218,9 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None, 
             raise ValueError("if input is 2D, then offsets has to be None, as input is treated "
                              "is a mini-batch of fixed length sequences. However, found offsets "
                              f"of type {type(offsets)}")
-        offsets = ember.arange(0, input.numel(), max(input.shape[1], 1))
+        offsets = ember.arange(0, input.numel(), max(input.shape[1], 1), device=input.device)
         if input.shape[1] == 0:
-            offsets = ember.zeros(input.shape[0], dtype=ember.int64)
+            offsets = ember.zeros(input.shape[0], dtype=ember.int64, device=input.device)
         include_last_offset = False
         input = input.reshape(-1)
         if per_sample_weights is not None:
@@ -254,11 +259,12 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None, 
     w = keep.to(rows.dtype)
     if per_sample_weights is not None:
         w = w * per_sample_weights
-    out = ember.zeros((bags, weight.shape[1]), dtype=rows.dtype)
-    out = out.index_add(0, ids, rows * w.unsqueeze(1)) if n else out
+    out = ember.zeros((bags, weight.shape[1]), dtype=rows.dtype, device=rows.device)
+    counts = ember.zeros(bags, dtype=rows.dtype, device=rows.device)
+    if n:
+        out = out.index_add(0, ids, rows * w.unsqueeze(1))
+        counts = counts.index_add(0, ids, keep.to(rows.dtype))
     if mode == "mean":
-        counts = ember.zeros(bags, dtype=rows.dtype).index_add(0, ids, keep.to(rows.dtype)) \
-            if n else ember.zeros(bags, dtype=rows.dtype)
         out = out / counts.clamp_min(1).unsqueeze(1)
     return out
 
@@ -293,5 +299,5 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
         elif top >= num_classes:
             raise RuntimeError(f"Class values must be smaller than num_classes. (one_hot got "
                                f"{top} with num_classes={num_classes})")
-    classes = ember.arange(num_classes)
+    classes = ember.arange(num_classes, device=tensor.device)
     return (tensor.unsqueeze(-1) == classes).to(ember.int64)
