@@ -116,3 +116,33 @@ def test_random_fills_in_place():
     assert float(x.min()) >= 0 and abs(float(x.mean()) - 0.5) < 0.1
     i = ember.empty(1000, dtype=ember.int64).random_(0, 10)
     assert 0 <= int(i.min()) and int(i.max()) < 10
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_inplace_indexing_methods(dtype):
+    def run(m, x, s):
+        y = x * 1
+        idx = m.tensor([2, 0])
+        y.index_add_(0, idx, s[:2])
+        y.index_copy_(1, m.tensor([3]), s[:, :1])
+        y.index_fill_(1, m.tensor([0]), -1.0)
+        y.scatter_(1, m.tensor([[1], [2], [0]]), s[:, 1:2])
+        y.scatter_add_(0, m.tensor([[0, 1, 2, 0]]), s[:1])
+        y.index_put_((m.tensor([1]), m.tensor([1])), s[0, 0] * 3, accumulate=True)
+        y.masked_fill_(y > 1.5, 0.0)
+        y.masked_scatter_(y < -1.5, s.reshape(-1))
+        return y
+
+    check(run, Arg(arr((3, 4), dtype)), Arg(arr((3, 4), dtype, seed=3)), gradgrad=True)
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_softmax_methods_and_meshgrid(dtype):
+    x = Arg(arr((3, 4), dtype))
+    check(lambda m, x: (x.softmax(1), m.softmax(x, 0), x.log_softmax(-1),
+                        m.log_softmax(x, 0, dtype=m.float64), m.sigmoid(x), m.tanh(x),
+                        m.relu(x)), x, gradgrad=True)
+    a = Arg(arr((3,), dtype))
+    b = Arg(arr((2,), dtype, seed=1))
+    check(lambda m, a, b: (m.meshgrid(a, b, indexing="ij"), m.meshgrid([a, b], indexing="xy")),
+          a, b, gradgrad=True)
