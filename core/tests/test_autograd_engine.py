@@ -396,3 +396,24 @@ def test_memory_stays_flat_over_many_steps():
     finally:
         tracemalloc.stop()
     assert end - start < 16 * 1024, f"memory grew by {end - start} bytes over 2000 steps"
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_grad_with_batched_grad_outputs(dtype):
+    a = arr(40, (3,), dtype)
+
+    def run(lib):
+        x = leaf(lib, a, dtype)
+        y = x.sin() * x
+        w = x * 2  # unused by y
+        (g, gw) = lib.autograd.grad(y, (x, w), lib.eye(3, dtype=x.dtype), retain_graph=True,
+                                    is_grads_batched=True, allow_unused=True)
+        assert gw is None
+        (g2,) = lib.autograd.grad((y, y * 2), x, (lib.eye(3, dtype=x.dtype),
+                                                  lib.ones(3, 3, dtype=x.dtype)),
+                                  is_grads_batched=True)
+        return g, g2
+
+    e, t = both(run)
+    for u, v in zip(e, t):
+        close(u, v, dtype)

@@ -143,6 +143,9 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
     """
     outs = _as_list(outputs)
     inp = _as_list(inputs)
+    if is_grads_batched:
+        return _batched_grad(outs, inp, grad_outputs, retain_graph, create_graph,
+                             allow_unused, materialize_grads)
     if allow_unused is None:
         allow_unused = materialize_grads
     if materialize_grads and not allow_unused:
@@ -164,6 +167,56 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
                           materialize_grads=materialize_grads)
     assert result is not None
     return result
+
+
+def _batched_grad(outs: list[Tensor], inp: list[Tensor], grad_outputs: Any,
+                  retain_graph: bool | None, create_graph: bool, allow_unused: bool | None,
+                  materialize_grads: bool) -> tuple[Tensor | None, ...]:
+    """``grad(..., is_grads_batched=True)``: the first dimension of every grad_output is a
+    batch; one backward pass per batch entry, results stacked along a new first dim."""
+    from .. import ops
+
+    gos = _as_list(grad_outputs)
+    if len(gos) != len(outs):
+        raise RuntimeError(f"grad requires one grad_output per output: got {len(gos)} "
+                           f"grad_outputs and {len(outs)} outputs")
+    sizes = {int(g.shape[0]) for g in gos if g is not None and g.ndim > 0}
+    if len(sizes) != 1 or any(g is None or g.ndim == 0 for g in gos):
+        raise RuntimeError("If `is_grads_batched=True`, every grad_output must be a tensor "
+                           "whose first dimension is the same batch size")
+    (n,) = sizes
+    per_input: list[list[Tensor | None]] = [[] for _ in inp]
+    for b in range(n):
+        res = grad(outs, inp, [g[b] for g in gos], retain_graph=True,
+                   create_graph=create_graph, allow_unused=allow_unused,
+                   materialize_grads=materialize_grads)
+        for slot, r in zip(per_input, res, strict=True):
+            slot.append(r)
+    if not (create_graph or retain_graph):
+        for o in outs:
+            fn = o.grad_fn
+            if fn is not None:
+                _release_graph(fn)
+    out: list[Tensor | None] = []
+    for slot, t in zip(per_input, inp, strict=True):
+        if all(r is None for r in slot):
+            out.append(None)
+            continue
+        out.append(ops.stack([ops.zeros_like(t) if r is None else r for r in slot], 0))
+    return tuple(out)
+
+
+def _release_graph(root: Node) -> None:
+    """Free the saved tensors of every node reachable from ``root``."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        node.release()
+        stack.extend(e[0] for e in node.next_functions if e is not None)
 
 
 Sequence  # noqa: B018  (re-exported for type checkers)
