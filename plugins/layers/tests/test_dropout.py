@@ -138,3 +138,22 @@ def test_errors_and_warnings():
         F(ember).dropout2d(ember.ones(2, 3, 4))
     with pytest.warns(UserWarning, match="Received a 2-D input to dropout3d"):
         F(ember).dropout3d(ember.ones(2, 3))
+
+
+def test_gumbel_softmax_statistics_and_straight_through():
+    logits = ember.tensor(np.log(np.array([0.1, 0.2, 0.7])), dtype=ember.float64)
+    batch = logits.unsqueeze(0).expand(20000, 3).clone().requires_grad_(True)
+    hard = F(ember).gumbel_softmax(batch, tau=0.5, hard=True)
+    vals = hard.detach().numpy()
+    assert set(np.unique(vals)) == {0.0, 1.0} and (vals.sum(1) == 1).all()
+    np.testing.assert_allclose(vals.mean(0), [0.1, 0.2, 0.7], atol=0.015)  # Gumbel-max
+    w = ember.tensor(np.array([1.0, 2.0, 3.0]))
+    (hard * w).sum().backward()  # straight-through: the gradient of the soft sample
+    soft_grad = batch.grad.numpy()
+    assert np.isfinite(soft_grad).all() and np.abs(soft_grad).sum() > 0
+    np.testing.assert_allclose(soft_grad.sum(1), 0, atol=1e-9)  # softmax Jacobian rows
+    soft = F(ember).gumbel_softmax(batch, tau=2.0, dim=1).detach().numpy()
+    np.testing.assert_allclose(soft.sum(1), 1, rtol=1e-12)
+    assert (soft > 0).all() and (soft < 1).all()
+    with pytest.warns(UserWarning, match="`eps` parameter is deprecated"):
+        F(ember).gumbel_softmax(logits, eps=1e-5)

@@ -259,9 +259,10 @@ class _InstanceNorm(_NormBase):
 
 class _LazyInstanceNorm(_LazyNormBase, _InstanceNorm):
     def __init__(self, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
-                 track_running_stats: bool = True, device: Any = None,
-                 dtype: Any = None) -> None:
-        _LazyNormBase.__init__(self, eps, momentum, affine, track_running_stats, device, dtype)
+                 track_running_stats: bool = True, device: Any = None, dtype: Any = None, *,
+                 bias: bool = True) -> None:
+        _LazyNormBase.__init__(self, eps, momentum, affine, track_running_stats, device, dtype,
+                               bias=bias)
 
 
 _IN_DOC = """Instance normalization over {what}

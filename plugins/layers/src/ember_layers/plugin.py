@@ -41,7 +41,7 @@ FUNCTIONS: dict[str, tuple[str, ...]] = {
                    "leaky_relu_", "prelu", "rrelu", "rrelu_", "gelu", "silu", "mish",
                    "hardsigmoid", "hardswish", "hardshrink", "softshrink", "tanhshrink",
                    "softsign", "softplus", "logsigmoid", "sigmoid", "tanh", "glu"),
-    "softmax": ("softmax", "softmin", "log_softmax"),
+    "softmax": ("softmax", "softmin", "log_softmax", "gumbel_softmax"),
     "normalization": ("batch_norm", "instance_norm", "layer_norm", "group_norm", "rms_norm",
                       "local_response_norm", "normalize"),
     "dropout": ("dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout",
