@@ -86,10 +86,12 @@ def fresh(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., PluginManag
 
 
 def backend_plugin(name: str, device_type: str) -> types.ModuleType:
+    """A plugin that declares one device type and nothing else."""
     return make_plugin(name, ember_register_backends=lambda: [BackendSpec(device_type)])
 
 
 def names_plugin(name: str, *entries: tuple[str, str]) -> types.ModuleType:
+    """A plugin that registers the given ``(dotted name, target)`` public names."""
     return make_plugin(name, ember_register_namespace=lambda: [
         NamespaceEntry(n, t) for n, t in entries])
 

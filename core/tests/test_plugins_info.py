@@ -25,6 +25,7 @@ def fake_distribution(root: Path, dist: str, version: str, module: str, source: 
 
 
 def run_ember(root: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run a fresh interpreter with ``root`` on its path and no inherited EMBER_* settings."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith("EMBER_")}
     environ["PYTHONPATH"] = os.pathsep.join([str(root), environ.get("PYTHONPATH", "")])
     environ.update(env)
