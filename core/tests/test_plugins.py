@@ -11,8 +11,9 @@ import types
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import ember
 import pytest
+
+import ember
 from ember import _dispatch
 from ember.plugins import (
     BackendSpec,
