@@ -152,3 +152,17 @@ def test_timeout_raises() -> None:
             next(it)
         assert time.monotonic() - start < 4
         it._shutdown_workers()
+
+
+def _failing_init(worker_id: int) -> None:
+    raise KeyError(f"no config for worker {worker_id}")
+
+
+def test_worker_init_fn_exception_is_reraised() -> None:
+    with deadline(30):
+        loader = edata.DataLoader(edata.TensorDataset(ember.arange(6)), batch_size=2,
+                                  num_workers=2, worker_init_fn=_failing_init)
+        with pytest.raises(KeyError) as info:
+            list(loader)
+    assert "Caught KeyError in DataLoader worker process 0." in str(info.value)
+    assert "no config for worker 0" in str(info.value)

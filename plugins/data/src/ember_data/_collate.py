@@ -56,10 +56,10 @@ def default_convert(data: Any) -> Any:
     if isinstance(data, collections.abc.Sequence) and not isinstance(data, (str, bytes)):
         try:
             if isinstance(data, collections.abc.MutableSequence):
-                clone = copy.copy(data)
+                seq_clone: Any = copy.copy(data)
                 for i, d in enumerate(data):
-                    clone[i] = default_convert(d)
-                return clone
+                    seq_clone[i] = default_convert(d)
+                return seq_clone
             return elem_type([default_convert(d) for d in data])
         except TypeError:
             return [default_convert(d) for d in data]
@@ -102,10 +102,10 @@ def collate(batch: Any, *, collate_fn_map: CollateFnMap | None = None) -> Any:
             return [collate(samples, collate_fn_map=collate_fn_map) for samples in transposed]
         try:
             if isinstance(elem, collections.abc.MutableSequence):
-                clone = copy.copy(elem)
+                seq_clone: Any = copy.copy(elem)
                 for i, samples in enumerate(transposed):
-                    clone[i] = collate(samples, collate_fn_map=collate_fn_map)
-                return clone
+                    seq_clone[i] = collate(samples, collate_fn_map=collate_fn_map)
+                return seq_clone
             return elem_type([collate(samples, collate_fn_map=collate_fn_map)
                               for samples in transposed])
         except TypeError:

@@ -58,7 +58,7 @@ class ExceptionWrapper:
 
     def __init__(self, where: str) -> None:
         exc_info = sys.exc_info()
-        self.exc_type = exc_info[0]
+        self.exc_type: type[BaseException] = exc_info[0] or RuntimeError
         self.exc_msg = "".join(traceback.format_exception(*exc_info))
         self.where = where
 
@@ -117,8 +117,8 @@ def _worker_loop(iterable: bool, dataset: Any, index_queue: Any, data_queue: Any
                        .generate_state(4))
         _worker_info = WorkerInfo(id=worker_id, num_workers=num_workers, seed=seed,
                                   dataset=dataset)
-        init_exception = None
-        fetcher = None
+        init_exception: ExceptionWrapper | None = None
+        fetcher: Any = None
         try:
             if init_fn is not None:
                 init_fn(worker_id)
@@ -145,7 +145,8 @@ def _worker_loop(iterable: bool, dataset: Any, index_queue: Any, data_queue: Any
             idx, index = r
             if init_exception is not None:
                 data: Any = init_exception
-                init_exception = None
+            elif fetcher is None:
+                raise RuntimeError(f"DataLoader worker {worker_id} has no fetcher")
             else:
                 try:
                     data = fetcher.fetch(index)

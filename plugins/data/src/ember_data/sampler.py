@@ -195,15 +195,16 @@ class BatchSampler(Sampler[list[int]]):
     def __iter__(self) -> Iterator[list[int]]:
         sampler_iter = iter(self.sampler)
         if self.drop_last:
-            for batch in zip(*([sampler_iter] * self.batch_size)):
-                yield [*batch]
+            for full in zip(*([sampler_iter] * self.batch_size)):
+                yield list(full)
         else:
-            batch = [*itertools.islice(sampler_iter, self.batch_size)]
+            batch = list(itertools.islice(sampler_iter, self.batch_size))
             while batch:
                 yield batch
-                batch = [*itertools.islice(sampler_iter, self.batch_size)]
+                batch = list(itertools.islice(sampler_iter, self.batch_size))
 
     def __len__(self) -> int:
+        n = len(self.sampler)  # type: ignore[arg-type]
         if self.drop_last:
-            return len(self.sampler) // self.batch_size
-        return (len(self.sampler) + self.batch_size - 1) // self.batch_size
+            return n // self.batch_size
+        return (n + self.batch_size - 1) // self.batch_size
