@@ -4,7 +4,9 @@
 // Shapes: log_probs (T, N, C); targets (N, S) int64, padded (row b holds target_lengths[b]
 // labels); input_lengths, target_lengths (N) int64. The extended target of sequence b is
 // blank, l1, blank, l2, ..., blank: 2 * target_lengths[b] + 1 states; log_alpha is stored
-// as (N, T, 2 * S + 1).
+// as (N, T, 2 * S + 1). A state may be skipped (s - 2 -> s) when its label differs from
+// the one two states back; blanks never differ from blanks, so this is the usual rule, and
+// a target that (wrongly) contains the blank label gets torch's results.
 #include <omp.h>
 
 #include <algorithm>
@@ -86,7 +88,7 @@ void forward_loop(const CtcShape& sh, const T* lp, const int64_t* tg, const int6
       for (int64_t s = 0; s < states; ++s) {
         const int64_t l = label(s);
         T a1 = s > 0 ? prev[s - 1] : neg_inf<T>();
-        T a2 = (s > 1 && l != blank && label(s - 2) != l) ? prev[s - 2] : neg_inf<T>();
+        T a2 = (s > 1 && label(s - 2) != l) ? prev[s - 2] : neg_inf<T>();
         cur[s] = lse3(prev[s], a1, a2) + lpt(t, l);
       }
     }
@@ -141,15 +143,19 @@ void backward_loop(const CtcShape& sh, const T* lp, const int64_t* tg, const int
       for (int64_t s = 0; s < states; ++s) {
         const int64_t l = label(s);
         T b1 = s + 1 < states ? next[s + 1] : neg_inf<T>();
-        T b2 = (s + 2 < states && l != blank && label(s + 2) != l) ? next[s + 2] : neg_inf<T>();
+        T b2 = (s + 2 < states && label(s + 2) != l) ? next[s + 2] : neg_inf<T>();
         cur[s] = lse3(next[s], b1, b2) + lpt(t, l);
       }
     }
     std::vector<T> lcab(sh.classes);
     const T g = go[b];
+    // torch assigns (not log-adds) the last frame's two states; they differ unless the
+    // target holds the blank label, in which case the last state's term is dropped
+    const bool drop_last = states > 1 && label(states - 2) == blank;
     for (int64_t t = 0; t < len; ++t) {
       std::fill(lcab.begin(), lcab.end(), neg_inf<T>());
       for (int64_t s = 0; s < states; ++s) {
+        if (drop_last && t == len - 1 && s == states - 1) continue;
         const int64_t l = label(s);
         lcab[l] = lse2(lcab[l], la[t * sh.states + s] + beta[t * states + s]);
       }

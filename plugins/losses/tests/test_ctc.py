@@ -182,3 +182,25 @@ def test_cpu_kernel_validates_its_arrays():
     with pytest.raises(ValueError, match="log_alpha has the wrong size"):
         kernels.ctc_loss_backward(lp, np.ones(2, np.float32), tg, (4, 4), (2, 2), nll,
                                   alpha[:, :2], 0, False)
+
+
+@pytest.mark.parametrize("fused", [True, False])
+def test_ctc_random_problems(fused, monkeypatch):
+    """Random shapes, lengths (0 included), blanks, zero_infinity, and targets that even
+    contain the blank label (torch accepts them): fused and composite paths match torch."""
+    if not fused:
+        monkeypatch.setattr(ember.zeros(1)._k, "ctc_loss", None)
+        monkeypatch.setattr(ember.zeros(1)._k, "ctc_loss_backward", None)
+    rng = np.random.default_rng(11)
+    for _ in range(12):
+        t, n, c, s = (int(v) for v in (rng.integers(1, 12), rng.integers(1, 4),
+                                       rng.integers(2, 6), rng.integers(0, 5)))
+        blank = int(rng.integers(0, c))
+        lp = np.log(rng.dirichlet(np.ones(c), size=(t, n)))
+        tg = rng.integers(0, c, (n, s))
+        tl = tuple(int(v) for v in rng.integers(0, s + 1, n))
+        il = tuple(int(v) for v in rng.integers(0, t + 1, n))
+        zero_inf = bool(rng.integers(0, 2))
+        check(lambda lib, lp, tg: F(lib).ctc_loss(lp, tg, il, tl, blank=blank,  # noqa: B023
+                                                  reduction="sum", zero_infinity=zero_inf),  # noqa: B023
+              G(lp), tg)

@@ -77,9 +77,13 @@ class _Extended:
         n_states = ember.tensor([2 * t + 1 for t in target_lengths], device=dev).reshape(n, 1)
         self.valid = states < n_states
         self.final = (states == n_states - 1) | (states == n_states - 2)
+        # torch's backward keeps only the second-last state's term in the last frame when
+        # that state's label is the blank (a target wrongly holding the blank label)
+        before_last = self.labels.gather(1, (n_states - 2).clamp_min(0))
+        self.drop_last = (states == n_states - 1) & (n_states > 1) & (before_last == blank)
         lab = self.labels
         if length > 2:
-            differs = (lab[:, 2:] != blank) & (lab[:, 2:] != lab[:, :-2])
+            differs = lab[:, 2:] != lab[:, :-2]         # never true for blank states
             no = ember.zeros((n, 2), dtype=ember.bool, device=dev)
             self.skip_from = ember.cat([no, differs], 1)        # s may come from s - 2
             self.skip_to = ember.cat([differs, no], 1)          # s may go to s + 2
@@ -142,17 +146,23 @@ def ctc_backward_composite(log_probs: Tensor, grad: Tensor, targets: Tensor,
         beta = ember.where(last == t, init, ember.where(last > t, rec, neg))
         betas[t] = beta
     ab = log_alpha.permute(1, 0, 2) + ember.stack(betas, 0)                  # (T, N, L)
+    steps = ember.arange(t_max, device=dev).reshape(t_max, 1, 1)
+    drop = (steps == last.reshape(1, n, 1)) & ext.drop_last.unsqueeze(0)
+    ab = ember.where(drop, ember.full_like(ab, float("-inf")), ab)
     m = ab.amax(2, keepdim=True)
     m = ember.where(m == float("-inf"), ember.zeros_like(m), m)
     index = ext.labels.unsqueeze(0).expand(t_max, *ext.labels.shape)
     sums = ember.zeros((t_max, n, c), dtype=log_probs.dtype, device=dev)
     lcab = sums.scatter_add(2, index, (ab - m).exp()).log() + m
     nll3 = nll.reshape(1, n, 1)
-    out = (log_probs.exp() - (lcab + nll3 - log_probs).exp()) * grad.reshape(1, n, 1)
-    steps = ember.arange(t_max, device=dev).reshape(t_max, 1, 1)
+    impossible = nll3 == float("inf")
+    finite_nll = ember.where(impossible, ember.zeros_like(nll3), nll3)
+    out = (log_probs.exp() - (lcab + finite_nll - log_probs).exp()) * grad.reshape(1, n, 1)
+    # an impossible alignment has no finite alpha * beta: torch's formula gives NaN there
+    out = ember.where(impossible, ember.full_like(out, float("nan")), out)
     keep = steps <= last.reshape(1, n, 1)
     if zero_infinity:
-        keep = keep & (nll3 != float("inf"))
+        keep = keep & ~impossible
     return ember.where(keep, out, ember.zeros_like(out))
 
 
