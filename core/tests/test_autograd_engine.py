@@ -417,3 +417,15 @@ def test_grad_with_batched_grad_outputs(dtype):
     e, t = both(run)
     for u, v in zip(e, t):
         close(u, v, dtype)
+
+
+def test_argument_errors_match_torch():
+    for lib in (ember, torch):
+        x = leaf(lib, arr(41, (2,)))
+        with pytest.raises(RuntimeError, match="all inputs have to be Tensors"):
+            lib.autograd.grad(x.sum(), [x, 3])
+        with pytest.raises(RuntimeError, match=r"Mismatch in shape: grad_output\[0\] has a "
+                                               r"shape of \w+\.Size\(\[3\]\)"):
+            (x * 2).backward(lib.ones(3, dtype=x.dtype))
+        with pytest.raises(RuntimeError, match="does not require grad"):
+            lib.autograd.grad((x * 2).sum(), lib.ones(2))

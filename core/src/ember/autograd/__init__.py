@@ -60,6 +60,15 @@ def _as_list(x: Any) -> list[Any]:
     return list(x)
 
 
+def _check_tensors(items: list[Any], what: str) -> None:
+    from .._tensor import Tensor
+
+    for t in items:
+        if not isinstance(t, Tensor):
+            raise RuntimeError(f"all {what} have to be Tensors, but got "
+                               f"{type(t).__name__}")
+
+
 def _make_grads(outputs: list[Tensor], grads: list[Any], is_grads_batched: bool = False
                 ) -> list[Tensor]:
     from .. import ops
@@ -79,8 +88,8 @@ def _make_grads(outputs: list[Tensor], grads: list[Any], is_grads_batched: bool 
                 g = ops.tensor(g, dtype=o.dtype, device=o.device)
             if tuple(g.shape) != tuple(o.shape):
                 raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of "
-                                   f"{tuple(g.shape)} and output[{i}] has a shape of "
-                                   f"{tuple(o.shape)}.")
+                                   f"{g.shape!r} and output[{i}] has a shape of "
+                                   f"{o.shape!r}.")
             out.append(g)
     return out
 
@@ -143,6 +152,8 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
     """
     outs = _as_list(outputs)
     inp = _as_list(inputs)
+    _check_tensors(inp, "inputs")
+    _check_tensors(outs, "outputs")
     if is_grads_batched:
         return _batched_grad(outs, inp, grad_outputs, retain_graph, create_graph,
                              allow_unused, materialize_grads)
