@@ -308,3 +308,63 @@ def test_differentiable_step_matches_torch(name: str, kwargs: dict[str, Any]) ->
         assert (got is None) == (want is None)
         if want is not None:
             np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-6, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "RMSprop", "Adagrad"])
+def test_tensor_lr_with_scheduler_matches_torch(name: str) -> None:
+    results = []
+    for lib in (torch, ember):
+        params = make_params(lib, init_arrays("float64"))
+        lr = lib.as_tensor(np.array(0.05))  # a float64 0-dim tensor
+        opt = getattr(lib.optim, name)(params, lr=lr)
+        sched = lib.optim.lr_scheduler.ExponentialLR(opt, gamma=0.8)
+        for x, y in batches("float64", 5):
+            opt.zero_grad()
+            loss_fn(lib, params, lib.tensor(x), lib.tensor(y)).backward()
+            opt.step()
+            sched.step()
+        assert isinstance(opt.param_groups[0]["lr"], lib.Tensor)
+        results.append(([to_numpy(p) for p in params], float(opt.param_groups[0]["lr"])))
+    for g, w in zip(results[1][0], results[0][0]):
+        np.testing.assert_allclose(g, w, rtol=1e-10)
+    assert results[1][1] == pytest.approx(results[0][1])
+    with pytest.raises(ValueError, match="Tensor lr must be 1-element"):
+        ember.optim.SGD([ember.nn.Parameter(ember.ones(1))], lr=ember.ones(2))
+
+
+def test_global_step_hooks() -> None:
+    from ember.optim.optimizer import (
+        register_optimizer_step_post_hook,
+        register_optimizer_step_pre_hook,
+    )
+
+    calls: list[str] = []
+    pre = register_optimizer_step_pre_hook(lambda o, a, k: calls.append(type(o).__name__))
+    post = register_optimizer_step_post_hook(lambda o, a, k: calls.append("post"))
+    try:
+        p = ember.nn.Parameter(ember.ones(1))
+        (p * 2).sum().backward()
+        ember.optim.Adagrad([p]).step()
+        ember.optim.RMSprop([p]).step()
+    finally:
+        pre.remove()
+        post.remove()
+    assert calls == ["Adagrad", "post", "RMSprop", "post"]
+
+
+def test_pre_hook_can_replace_arguments() -> None:
+    p = ember.nn.Parameter(ember.ones(1))
+    opt = ember.optim.SGD([p], lr=0.1)
+    seen: list[Any] = []
+
+    def closure() -> Any:
+        seen.append(1)
+        opt.zero_grad()
+        loss = (p * 3).sum()
+        loss.backward()
+        return loss
+
+    opt.register_step_pre_hook(lambda o, args, kwargs: ((o,), {"closure": closure}))
+    loss = opt.step()
+    assert seen == [1] and float(loss.detach()) == 3.0
+    np.testing.assert_allclose(p.detach().numpy(), [0.7], rtol=1e-6)
