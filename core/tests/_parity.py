@@ -47,12 +47,17 @@ class Arg:
     def build(self, lib: Any) -> Any:
         """The tensor in ``lib`` (ember or torch)."""
         a = self.array
+        bf16 = a.dtype.name == "bfloat16"
+        if bf16:  # torch cannot read ml_dtypes arrays: go through float32
+            a = a.astype(np.float32)
         if self.layout == "noncontig" and a.ndim:
             t = lib.tensor(np.repeat(a[..., None], 2, axis=-1))[..., 0]
         elif self.layout == "T" and a.ndim >= 2:
             t = lib.tensor(np.ascontiguousarray(np.swapaxes(a, -1, -2))).transpose(-1, -2)
         else:
             t = lib.tensor(a.copy())
+        if bf16:
+            t = t.to(lib.bfloat16)
         if self.grad:
             t = t.detach().requires_grad_(True)
         return t

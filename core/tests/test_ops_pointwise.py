@@ -261,3 +261,46 @@ def test_comparison_results_are_bool():
                  "less_equal", "not_equal"):
         check(lambda m, a: getattr(m, name)(a, 0.0), a)
         check(lambda m, a: getattr(a, name)(a.flip(0)), a)
+
+
+LOW_DTYPES = ["float16", "bfloat16", "int8", "int16", "int32", "uint8", "bool"]
+DTYPE_UNARY = ["neg", "abs", "sign", "exp", "log", "sqrt", "sin", "tanh", "sigmoid", "floor",
+               "round", "trunc", "square", "reciprocal", "isnan", "isfinite", "relu", "frac",
+               "expm1", "log1p", "erf"]
+DTYPE_REDUCE = ["sum", "prod", "mean", "amax", "argmax", "cumsum", "std", "any", "norm", "max",
+                "sort", "logsumexp", "var"]
+DTYPE_BINARY = ["add", "mul", "div", "pow", "maximum", "remainder", "floor_divide", "eq",
+                "atan2", "fmod"]
+
+
+def _torch_supports(fn, *args):
+    try:
+        fn(torch, *[a.build(torch) for a in args])
+    except (RuntimeError, TypeError, NotImplementedError):
+        return False
+    return True
+
+
+@pytest.mark.parametrize("dtype", LOW_DTYPES)
+def test_every_dtype_keeps_torch_result_dtype(dtype):
+    x = Arg(arr((2, 3), dtype, 1, 3), grad=False)
+    y = Arg(arr((2, 3), dtype, 1, 3, seed=2), grad=False)
+    checked = 0
+    for name in DTYPE_UNARY:
+        fn = lambda m, x, name=name: getattr(m, name)(x)  # noqa: E731
+        if _torch_supports(fn, x):
+            check(fn, x)
+            checked += 1
+    for name in DTYPE_REDUCE:
+        fn = lambda m, x, name=name: getattr(m, name)(x, 1)  # noqa: E731
+        if _torch_supports(fn, x):
+            check(fn, x)
+            checked += 1
+    for name in DTYPE_BINARY:
+        fn = lambda m, x, y, name=name: getattr(m, name)(x, y)  # noqa: E731
+        if _torch_supports(fn, x, y):
+            check(fn, x, y)
+            checked += 1
+    if dtype != "bool":
+        check(lambda m, x: (x.sort(descending=True), x.argmax(), x.topk(2)), x)
+    assert checked >= 10

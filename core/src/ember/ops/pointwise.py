@@ -108,7 +108,7 @@ def _make_unary(name: str, promote: bool, formula: Callable[..., Tensor] | None
         data = input._data
         k = input._k
         kind = data.dtype.kind
-        if kind != "f":
+        if kind in "biu":
             if promote:
                 data = k.cast(data, dt.DEFAULTS.float.np)
             elif kind == "b" and name in _NO_BOOL:

@@ -12,6 +12,11 @@ except ImportError:  # pragma: no cover - scipy is optional
     _special = None
 
 
+def _is_float(d: np.dtype) -> bool:
+    """Whether ``d`` is a floating dtype, including ml_dtypes' bfloat16 (kind 'V')."""
+    return d.kind == "f" or d.name == "bfloat16"
+
+
 def _empty(shape: tuple[int, ...], dtype: Any, device: Any) -> np.ndarray:
     return np.empty(shape, dtype=dtype)
 
@@ -40,7 +45,7 @@ def _item(a: np.ndarray) -> Any:
 
 
 def _cast(a: np.ndarray, dtype: Any) -> np.ndarray:
-    if a.dtype.kind == "f" and np.dtype(dtype).kind in "iu":
+    if _is_float(a.dtype) and np.dtype(dtype).kind in "iu":
         with np.errstate(invalid="ignore"):
             return np.trunc(a).astype(dtype)
     if np.dtype(dtype) == np.bool_:
@@ -187,7 +192,7 @@ def _sign(a: np.ndarray) -> np.ndarray:
     if a.dtype == np.bool_:
         return a.copy()
     out = np.sign(a)
-    if a.dtype.kind == "f":
+    if _is_float(a.dtype):
         nan = np.isnan(out)
         if nan.any():
             out = np.where(nan, 0, out).astype(a.dtype)
@@ -258,7 +263,7 @@ def _amin(a: np.ndarray, dims: Any, keepdim: bool) -> np.ndarray:
 
 
 def _nan_first_arg(fn: Any, a: np.ndarray, dim: int, keepdim: bool) -> np.ndarray:
-    if a.dtype.kind == "f":
+    if _is_float(a.dtype):
         nan = np.isnan(a)
         if nan.any():
             idx = np.argmax(nan, axis=dim, keepdims=keepdim)
@@ -351,7 +356,7 @@ def _nonzero(a: np.ndarray) -> np.ndarray:
 
 def _sort(a: np.ndarray, dim: int, descending: bool, stable: bool) -> tuple[Any, Any]:
     if descending:
-        if a.dtype.kind == "f":
+        if _is_float(a.dtype):
             # sort descending with NaN first (largest), stable among equal keys
             key = np.where(np.isnan(a), -np.inf, -a.astype(np.float64))
             nan = np.isnan(a)
@@ -428,3 +433,24 @@ KERNELS: dict[str, Any] = {
     "nonzero": _nonzero, "sort": _sort, "topk": _topk, "matmul": _matmul,
     "add_into": _add_into,
 }
+
+
+def _keep_dtype(fn: Any) -> Any:
+    """Cast the result back to the input's dtype (numpy computes some ufuncs on bfloat16 in
+    float32)."""
+    def run(a: np.ndarray) -> np.ndarray:
+        out = fn(a)
+        if out.dtype != a.dtype:
+            out = out.astype(a.dtype)
+        return out
+
+    run.__name__ = getattr(fn, "__name__", "kernel")
+    return run
+
+
+for _name in ("neg", "abs", "sign", "reciprocal", "sqrt", "rsqrt", "exp", "expm1", "log", "log1p",
+              "sin", "cos", "tan", "tanh", "sigmoid", "erf", "erfc", "erfinv", "floor", "ceil",
+              "round", "trunc", "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh", "atanh",
+              "exp2", "log2", "log10"):
+    KERNELS[_name] = _keep_dtype(KERNELS[_name])
+
