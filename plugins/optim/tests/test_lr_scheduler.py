@@ -45,6 +45,15 @@ SCHEDULERS: dict[str, Any] = {
     "SequentialLR": lambda m, o: m.SequentialLR(
         o, [m.LinearLR(o, start_factor=0.1, total_iters=3),
             m.CosineAnnealingLR(o, T_max=5)], milestones=[4]),
+    "CosineAnnealingWarmRestarts": lambda m, o: m.CosineAnnealingWarmRestarts(
+        o, T_0=3, T_mult=2, eta_min=0.001),
+    "CyclicLR": lambda m, o: m.CyclicLR(o, base_lr=0.01, max_lr=[0.1, 0.2], step_size_up=3,
+                                        step_size_down=2),
+    "CyclicLR-triangular2": lambda m, o: m.CyclicLR(o, 0.01, 0.1, step_size_up=2,
+                                                    mode="triangular2"),
+    "CyclicLR-exp_range": lambda m, o: m.CyclicLR(o, 0.01, 0.1, step_size_up=2,
+                                                  mode="exp_range", gamma=0.9,
+                                                  cycle_momentum=False),
     "ChainedScheduler": lambda m, o: m.ChainedScheduler(
         [m.ConstantLR(o, factor=0.5, total_iters=2), m.ExponentialLR(o, gamma=0.9)]),
 }
@@ -102,7 +111,7 @@ def test_reduce_lr_on_plateau_max_abs_mode() -> None:
 
 
 @pytest.mark.parametrize("name", ["StepLR", "CosineAnnealingLR", "SequentialLR", "OneCycleLR",
-                                  "MultiStepLR"])
+                                  "MultiStepLR", "CyclicLR", "CosineAnnealingWarmRestarts"])
 def test_state_dict_roundtrip_continues(name: str) -> None:
     opt = _opt(ember, groups=2)
     sched = SCHEDULERS[name](ember.optim.lr_scheduler, opt)
@@ -148,6 +157,21 @@ def test_get_lr_outside_step_warns() -> None:
     sched = ember.optim.lr_scheduler.StepLR(_opt(ember), step_size=2)
     with pytest.warns(UserWarning, match="please use `get_last_lr\\(\\)`"):
         sched.get_lr()
+
+
+def test_warm_restarts_fractional_epochs_match_torch() -> None:
+    seqs = []
+    for lib in (torch, ember):
+        opt = _opt(lib)
+        sched = lib.optim.lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=2, T_mult=2)
+        seq = []
+        for epoch in range(6):
+            for i in range(4):
+                opt.step()
+                sched.step(epoch + i / 4)
+                seq.append(sched.get_last_lr()[0])
+        seqs.append(seq)
+    assert seqs[1] == pytest.approx(seqs[0], rel=1e-12)
 
 
 def test_epoch_argument_uses_closed_form() -> None:
