@@ -409,6 +409,7 @@ def _l2(x: Tensor, dim: Any, keepdim: bool) -> Tensor:
 
 def logsumexp(input: Tensor, dim: Any, keepdim: bool = False) -> Tensor:  # noqa: A002
     """``log(sum(exp(input)))`` over ``dim``, computed without overflow."""
+    from .creation import zeros_like as ember_zeros_like
     from .pointwise import where
 
     dims = wrap_dims(dim, input.ndim, "logsumexp")
@@ -416,7 +417,7 @@ def logsumexp(input: Tensor, dim: Any, keepdim: bool = False) -> Tensor:  # noqa
     if input.numel() == 0:
         return sum(x.exp(), dims, keepdim).log()
     m = amax(x.detach(), dims, keepdim=True)
-    m = where(m.isinf(), m * 0, m)
+    m = where(m.isinf(), ember_zeros_like(m), m)         # m * 0 would be NaN for -inf
     out = sum((x - m).exp(), dims, keepdim=True).log() + m
     return out if keepdim else out.squeeze(dims) if dims else out
 
