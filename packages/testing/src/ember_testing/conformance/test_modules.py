@@ -1,7 +1,9 @@
 """Conformance level "modules": small modules forward and backward on the device.
 
-References are computed in numpy (float64) from the module's own parameters, so the level
-needs no torch. Runs when ``ember.nn.Linear`` is installed (ember-layers).
+Linear and a small MLP are checked against numpy computed from the module's own parameters
+(no torch needed); then every installed record of :mod:`ember_testing.moduledb` (one per
+layer family) against torch, or against the cpu when torch is absent. Runs when
+``ember.nn.Linear`` is installed (ember-layers).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import numpy as np
 import pytest
 
 import ember
+from ember_testing import moduledb
 
 from ._available import resolve
 
@@ -82,3 +85,12 @@ def test_state_dict_round_trip_through_device(ember_device: str) -> None:
     for (name, a), b in zip(src.state_dict().items(), dst.state_dict().values()):
         assert b.device == ember.device(ember_device), name
         np.testing.assert_array_equal(a.numpy(), b.cpu().numpy())
+
+
+_RECORDS = [(info.name, dtype) for info in moduledb.available() for dtype in info.dtypes]
+
+
+@pytest.mark.parametrize(("name", "dtype"), _RECORDS, ids=[f"{n}-{d}" for n, d in _RECORDS])
+def test_module_record(ember_device: str, name: str, dtype: str) -> None:
+    kind = moduledb.check_module(moduledb.get(name), ember_device, dtype)
+    assert kind in ("torch", "cpu", "finite differences")
