@@ -166,3 +166,17 @@ def test_dtype_helpers():
         assert (ember.ones(1, dtype=ember.int32) * 1.5).dtype is ember.float64
     finally:
         ember.set_default_dtype(ember.float32)
+
+
+def test_equality_with_non_tensors_contains_and_reversed():
+    for lib in LIBS:
+        t = lib.ones(2)
+        assert (t == None) is False and (t != None) is True  # noqa: E711
+        assert (t == "a") is False
+        assert 2 in lib.tensor([[1, 2], [3, 4]]) and 5 not in lib.tensor([1, 2])
+        assert [int(v) for v in reversed(lib.arange(3))] == [2, 1, 0]
+        assert t in [None, t]
+    a = ember.arange(3.0)
+    c = np.array(a, copy=True)
+    c[0] = 9
+    assert a[0].item() == 0.0

@@ -440,8 +440,11 @@ class Tensor:
         return self._k.to_numpy(self._data)
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        """The values as a numpy array (numpy's array protocol; honours ``copy=True``)."""
         arr = self._k.to_numpy(self._data)
-        return arr if dtype is None else arr.astype(dtype)
+        if dtype is not None and np.dtype(dtype) != arr.dtype:
+            return arr.astype(dtype)
+        return arr.copy() if copy else arr
 
     def item(self) -> Any:
         """The value of a one-element tensor as a Python number."""

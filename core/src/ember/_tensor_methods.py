@@ -6,6 +6,7 @@ Every method here is the op of the same name with the tensor as its first argume
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 from . import ops
@@ -46,6 +47,15 @@ _METHODS = [
     # activations
     "softmax", "log_softmax",
 ]
+
+
+_FAST_OPERANDS = {Tensor, int, float, bool}
+
+
+def _comparable(o: Any) -> bool:
+    """Whether ``o`` can be compared elementwise with a tensor (else ``==`` is False)."""
+    return (type(o) in _FAST_OPERANDS or isinstance(o, (Tensor, numbers.Number))
+            or hasattr(o, "dtype"))
 
 
 def _bind() -> None:
@@ -119,8 +129,23 @@ def _bind() -> None:
     Tensor.__ror__ = lambda s, o: pointwise.bitwise_or(o, s)  # type: ignore[operator]
     Tensor.__xor__ = lambda s, o: pointwise.bitwise_xor(s, o)  # type: ignore[operator]
     Tensor.__rxor__ = lambda s, o: pointwise.bitwise_xor(o, s)  # type: ignore[operator]
-    Tensor.__eq__ = lambda s, o: pointwise.eq(s, o)  # type: ignore[method-assign,assignment]
-    Tensor.__ne__ = lambda s, o: pointwise.ne(s, o)  # type: ignore[method-assign,assignment]
+    eq, ne = pointwise.eq, pointwise.ne
+    Tensor.__eq__ = lambda s, o: eq(s, o) if _comparable(o) else False  # type: ignore
+    Tensor.__ne__ = lambda s, o: ne(s, o) if _comparable(o) else True  # type: ignore
+
+    def __contains__(self: Tensor, element: Any) -> bool:
+        """``element in tensor``: whether any element equals ``element``."""
+        if not _comparable(element):
+            raise RuntimeError(f"Tensor.__contains__ only supports Tensor or scalar, but you "
+                               f"passed in a {type(element)}.")
+        return bool(pointwise.eq(self, element).any())
+
+    def __reversed__(self: Tensor) -> Tensor:
+        """The tensor with dim 0 reversed (a 0-d tensor is returned as is)."""
+        return self if self.ndim == 0 else shape.flip(self, (0,))
+
+    Tensor.__contains__ = __contains__  # type: ignore[method-assign,assignment]
+    Tensor.__reversed__ = __reversed__  # type: ignore[attr-defined]
     Tensor.__lt__ = lambda s, o: pointwise.lt(s, o)  # type: ignore[operator]
     Tensor.__le__ = lambda s, o: pointwise.le(s, o)  # type: ignore[operator]
     Tensor.__gt__ = lambda s, o: pointwise.gt(s, o)  # type: ignore[operator]
