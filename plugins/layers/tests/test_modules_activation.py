@@ -153,3 +153,32 @@ def test_softmax_implicit_dim_warns():
     with pytest.warns(UserWarning, match="Implicit dimension choice for softmax"):
         out = ember.nn.Softmax()(ember.zeros(2, 4))
     np.testing.assert_allclose(out.numpy(), 0.25)
+
+
+def test_more_constructor_options():
+    with pytest.warns(FutureWarning, match="`min_value` is deprecated"):
+        e_mod = ember.nn.Hardtanh(min_value=-0.5)
+    with pytest.warns(FutureWarning, match="`max_value` is deprecated"):
+        e_mod2 = ember.nn.Hardtanh(max_value=2.0)
+    assert (e_mod.min_val, e_mod2.max_val) == (-0.5, 2.0)
+    assert repr(e_mod) == "Hardtanh(min_val=-0.5, max_val=1.0)"
+    for args in ((0.5, 2.0, True), (-1.0, 0.0)):
+        e, t = check_module(lambda lib, a=args: lib.nn.Sequential(_Scale(lib),
+                                                                  lib.nn.Threshold(*a)),
+                            Arg(arr((3, 4), "float64")))
+        assert repr(e) == repr(t)
+    check_module(lambda lib: lib.nn.Softmax2d(), Arg(arr((3, 4, 5), "float64")))
+    check_module(lambda lib: lib.nn.Unflatten(-1, (2, -1)), Arg(arr((3, 4, 6), "float64")))
+    check_module(lambda lib: lib.nn.Unflatten(0, [3, 1]), Arg(arr((3, 4), "float64")))
+    check_module(lambda lib: lib.nn.Flatten(-2, -1), Arg(arr((3, 4, 5), "float64")))
+    check_module(lambda lib: lib.nn.GELU("tanh"), Arg(arr((3, 4), "float64")))
+    w = arr((4, 3), "float64")
+    for freeze in (False, True):
+        e = ember.nn.Embedding(4, 3, _weight=ember.tensor(w), _freeze=freeze)
+        t = torch.nn.Embedding(4, 3, _weight=torch.tensor(w), _freeze=freeze)
+        assert e.weight.requires_grad == t.weight.requires_grad
+        np.testing.assert_allclose(e.weight.detach().numpy(), w)
+    bag = ember.nn.EmbeddingBag(4, 3, _weight=ember.tensor(w), mode="sum")
+    np.testing.assert_allclose(bag(ember.tensor([[0, 1]])).detach().numpy(), w[:2].sum(0)[None])
+    check_error(lambda lib: lib.nn.Embedding(4, 2, _weight=lib.zeros(3, 2)),
+                match="Shape of weight does not match")
