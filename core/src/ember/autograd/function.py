@@ -188,6 +188,7 @@ class _FunctionMeta(type):
         backward_cls = type(name + "Backward", (BackwardCFunction,), {"_forward_cls": cls})
         cls._backward_cls = backward_cls
         super().__init__(name, bases, attrs)
+        cls._signature = None  # the forward's signature, computed on the first keyword call
 
 
 class Function(metaclass=_FunctionMeta):
@@ -207,6 +208,7 @@ class Function(metaclass=_FunctionMeta):
     """
 
     _backward_cls: type[BackwardCFunction]
+    _signature: inspect.Signature | None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         warnings.warn(f"{self.__class__} should not be instantiated. Methods on autograd "
@@ -249,9 +251,14 @@ class Function(metaclass=_FunctionMeta):
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
         """Run the Function on ``args`` and record it for autograd when needed."""
-        if kwargs or _uses_setup_context(cls):
+        if kwargs or (_uses_setup_context(cls) and cls._has_defaults()):
             args = _bind(cls, args, kwargs)
         return _apply(cls, args)
+
+    @classmethod
+    def _has_defaults(cls) -> bool:
+        sig = _signature_of(cls)
+        return any(p.default is not inspect.Parameter.empty for p in sig.parameters.values())
 
 
 def _uses_setup_context(cls: type[Function]) -> bool:
@@ -259,15 +266,24 @@ def _uses_setup_context(cls: type[Function]) -> bool:
         Function.__dict__["setup_context"].__func__
 
 
+def _signature_of(cls: type[Function]) -> inspect.Signature:
+    """The forward's signature without ``ctx`` (cached on the class)."""
+    sig = cls.__dict__.get("_signature")
+    if sig is None:
+        sig = inspect.signature(cls.forward)
+        params = list(sig.parameters.values())
+        if not _uses_setup_context(cls):
+            params = params[1:]
+        sig = sig.replace(parameters=params)
+        cls._signature = sig
+    return sig
+
+
 def _bind(cls: type[Function], args: tuple[Any, ...], kwargs: dict[str, Any]
           ) -> tuple[Any, ...]:
     """Turn keyword arguments and defaults into positional ones (the node has one input
     slot per forward parameter)."""
-    sig = inspect.signature(cls.forward)
-    params = list(sig.parameters.values())
-    if not _uses_setup_context(cls):
-        params = params[1:]
-    sig = sig.replace(parameters=params)
+    sig = _signature_of(cls)
     try:
         bound = sig.bind(*args, **kwargs)
     except TypeError as exc:
