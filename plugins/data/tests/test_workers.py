@@ -50,8 +50,10 @@ def test_map_style_every_sample_once_in_order() -> None:
         assert [b[0].tolist() for b in loader] == want
         loader._iterator._shutdown_workers()
         shuffled = edata.DataLoader(ds, batch_size=4, shuffle=True, num_workers=2)
-        seen = [int(v) for b in shuffled for v in b[0]]
+        it = iter(shuffled)
+        seen = [int(v) for b in it for v in b[0]]
         assert sorted(seen) == list(range(40))
+        assert not any(w.is_alive() for w in it._workers)  # stopped at the epoch's end
 
 
 class _Shards(edata.IterableDataset):

@@ -272,6 +272,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
 
     def __init__(self, loader: DataLoader) -> None:
         super().__init__(loader)
+        self._workers = []
         ctx = loader.multiprocessing_context
         if ctx is None:
             ctx = multiprocessing.get_context()
@@ -282,7 +283,6 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         self._workers_done_event = ctx.Event()
         self._shutdown = False
         self._index_queues: list[Any] = []
-        self._workers: list[Any] = []
         for i in range(self._num_workers):
             index_queue = ctx.Queue()
             index_queue.cancel_join_thread()
@@ -415,7 +415,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
 
     def _shutdown_workers(self) -> None:
         """Stop the workers: ask nicely, wait a little, then terminate."""
-        if self._shutdown:
+        if getattr(self, "_shutdown", True):  # done already, or __init__ did not get far
             return
         self._shutdown = True
         try:
