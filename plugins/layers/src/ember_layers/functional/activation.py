@@ -87,7 +87,23 @@ def threshold(input: Tensor, threshold: float, value: float,  # noqa: A002
 
 
 def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:  # noqa: A002
-    """In-place :func:`threshold`."""
+    """In-place :func:`threshold`: ``input`` is overwritten with ``x if x > threshold else value``.
+
+    Args:
+        input: any shape; must not be a leaf that requires grad.
+        threshold: the cut-off.
+        value: the replacement.
+
+    Returns:
+        ``input`` itself.
+
+    >>> import ember
+    >>> x = ember.tensor([-1., 2.])
+    >>> ember.nn.functional.threshold_(x, 0., 5.) is x
+    True
+    >>> x
+    tensor([5., 2.])
+    """
     return inplace_apply(input, _threshold, "threshold_", threshold, value)
 
 
@@ -114,7 +130,21 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
 
 
 def relu_(input: Tensor) -> Tensor:  # noqa: A002
-    """In-place :func:`relu`."""
+    """In-place :func:`relu`: ``input`` is overwritten with ``max(x, 0)``.
+
+    Args:
+        input: any shape; must not be a leaf that requires grad.
+
+    Returns:
+        ``input`` itself.
+
+    >>> import ember
+    >>> x = ember.tensor([-1., 2.])
+    >>> ember.nn.functional.relu_(x) is x
+    True
+    >>> x
+    tensor([0., 2.])
+    """
     return inplace_apply(input, _relu, "relu_")
 
 
@@ -153,7 +183,23 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,  # noqa
 
 
 def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:  # noqa: A002
-    """In-place :func:`hardtanh`."""
+    """In-place :func:`hardtanh`: ``input`` is overwritten with ``min(max(x, min_val), max_val)``.
+
+    Args:
+        input: any shape; must not be a leaf that requires grad.
+        min_val: lower bound. Default: -1.
+        max_val: upper bound. Default: 1.
+
+    Returns:
+        ``input`` itself.
+
+    >>> import ember
+    >>> x = ember.tensor([-1., 2.])
+    >>> ember.nn.functional.hardtanh_(x) is x
+    True
+    >>> x
+    tensor([-1.,  1.])
+    """
     return hardtanh(input, min_val, max_val, inplace=True)
 
 
@@ -212,7 +258,22 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # 
 
 
 def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:  # noqa: A002
-    """In-place :func:`elu`."""
+    """In-place :func:`elu`: ``input`` is overwritten with ``x if x > 0 else alpha * (exp(x) - 1)``.
+
+    Args:
+        input: any shape; must not be a leaf that requires grad.
+        alpha: the negative saturation value. Default: 1.
+
+    Returns:
+        ``input`` itself.
+
+    >>> import ember
+    >>> x = ember.tensor([-1., 2.])
+    >>> ember.nn.functional.elu_(x, 2.) is x
+    True
+    >>> x
+    tensor([-1.2642,  2.0000])
+    """
     return elu(input, alpha, inplace=True)
 
 
@@ -237,7 +298,21 @@ def selu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
 
 
 def selu_(input: Tensor) -> Tensor:  # noqa: A002
-    """In-place :func:`selu`."""
+    """In-place :func:`selu`: ``input`` is overwritten with ``scale * elu(x, alpha)``.
+
+    Args:
+        input: any shape; must not be a leaf that requires grad.
+
+    Returns:
+        ``input`` itself.
+
+    >>> import ember
+    >>> x = ember.tensor([-1., 2.])
+    >>> ember.nn.functional.selu_(x) is x
+    True
+    >>> x
+    tensor([-1.1113,  2.1014])
+    """
     return selu(input, inplace=True)
 
 
@@ -262,7 +337,22 @@ def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  #
 
 
 def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:  # noqa: A002
-    """In-place :func:`celu`."""
+    """In-place :func:`celu`: ``input`` is overwritten with ``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``.
+
+    Args:
+        input: any shape; must not be a leaf that requires grad.
+        alpha: saturation value and scale. Default: 1.
+
+    Returns:
+        ``input`` itself.
+
+    >>> import ember
+    >>> x = ember.tensor([-1., 2.])
+    >>> ember.nn.functional.celu_(x) is x
+    True
+    >>> x
+    tensor([-0.6321,  2.0000])
+    """
     return celu(input, alpha, inplace=True)
 
 
@@ -294,7 +384,22 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01,  # noqa: A002
 
 
 def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:  # noqa: A002
-    """In-place :func:`leaky_relu`."""
+    """In-place :func:`leaky_relu`: ``input`` is overwritten with ``x if x > 0 else negative_slope * x``.
+
+    Args:
+        input: any shape; must not be a leaf that requires grad.
+        negative_slope: the slope for negative inputs. Default: 0.01.
+
+    Returns:
+        ``input`` itself.
+
+    >>> import ember
+    >>> x = ember.tensor([-1., 2.])
+    >>> ember.nn.functional.leaky_relu_(x, 0.5) is x
+    True
+    >>> x
+    tensor([-0.5000,  2.0000])
+    """
     return leaky_relu(input, negative_slope, inplace=True)
 
 
@@ -365,7 +470,24 @@ def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,  # noqa
 
 def rrelu_(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,  # noqa: A002
            training: bool = False) -> Tensor:
-    """In-place :func:`rrelu`."""
+    """In-place :func:`rrelu`: ``input`` is overwritten with ``x if x >= 0 else a * x``.
+
+    Args:
+        input: any shape; must not be a leaf that requires grad.
+        lower: lower bound of the slope ``a``. Default: 1/8.
+        upper: upper bound of the slope. Default: 1/3.
+        training: draw a random slope per element (else use their mean). Default: False.
+
+    Returns:
+        ``input`` itself.
+
+    >>> import ember
+    >>> x = ember.tensor([-1., 2.])
+    >>> ember.nn.functional.rrelu_(x, 0.5, 0.5) is x
+    True
+    >>> x
+    tensor([-0.5000,  2.0000])
+    """
     return rrelu(input, lower, upper, training, inplace=True)
 
 
