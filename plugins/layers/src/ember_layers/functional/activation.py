@@ -337,7 +337,8 @@ def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  #
 
 
 def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:  # noqa: A002
-    """In-place :func:`celu`: ``input`` is overwritten with ``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``.
+    """In-place :func:`celu`: ``input`` is overwritten with
+    ``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``.
 
     Args:
         input: any shape; must not be a leaf that requires grad.
@@ -384,7 +385,8 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01,  # noqa: A002
 
 
 def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:  # noqa: A002
-    """In-place :func:`leaky_relu`: ``input`` is overwritten with ``x if x > 0 else negative_slope * x``.
+    """In-place :func:`leaky_relu`: ``input`` is overwritten with
+    ``x if x > 0 else negative_slope * x``.
 
     Args:
         input: any shape; must not be a leaf that requires grad.
