@@ -304,3 +304,15 @@ def test_every_dtype_keeps_torch_result_dtype(dtype):
     if dtype != "bool":
         check(lambda m, x: (x.sort(descending=True), x.argmax(), x.topk(2)), x)
     assert checked >= 10
+
+
+def test_non_finite_arithmetic_is_silent_like_torch():
+    import warnings
+
+    special = Arg([float("inf"), -float("inf"), float("nan"), 0.0, 3e38], grad=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        check(lambda m, x: (x - x, x * x, x * 0, x + x.flip(0), m.sin(x), m.cos(x), m.tan(x),
+                            x.sum(), x.prod(), x.cumsum(0), x @ x, m.maximum(x, x.flip(0)),
+                            m.atan2(x, x), m.tanh(x), x / 0, x ** 2, m.exp(x), m.log(x),
+                            m.sqrt(x), x.round(), x.abs(), -x), special)
