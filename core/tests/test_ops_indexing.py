@@ -98,7 +98,8 @@ def test_gather_scatter(dtype):
         ember.zeros(2).scatter(0, ember.tensor([1]), ember.ones(1), reduce="add")
     for red in ("sum", "prod", "mean", "amax", "amin"):
         for inc in (True, False):
-            check(lambda m, x, i, s: x.scatter_reduce(0, i % 3, s, red, include_self=inc),
+            check(lambda m, x, i, s, inc=inc, red=red:
+                  x.scatter_reduce(0, i % 3, s, red, include_self=inc),
                   x, idx, src, grad=red in ("sum", "mean"))
     check(lambda m, x, i: m.take_along_dim(x, i, 1), x, col, gradgrad=True)
     check(lambda m, x, i: m.take_along_dim(x, i), x, Arg(np.array([0, 5, 11]), grad=False))

@@ -72,7 +72,7 @@ def test_round_decimals_and_special_values():
     special = Arg([float("nan"), float("inf"), -float("inf"), 0.0, -0.0, 1.0])
     for name in ("isnan", "isinf", "isfinite", "isposinf", "isneginf", "signbit", "nan_to_num",
                  "sign", "abs", "exp", "relu"):
-        check(lambda m, x: getattr(m, name)(x), special, grad=False)
+        check(lambda m, x, name=name: getattr(m, name)(x), special, grad=False)
     check(lambda m, x: m.nan_to_num(x, nan=1.0, posinf=2.0, neginf=-3.0), special, grad=False)
 
 
@@ -170,7 +170,7 @@ def test_zero_dim_and_scalar_promotion(dtype, zero_dtype):
     check(lambda m, a, z: a + z, a, z)
     check(lambda m, a, z: z * a, a, z)
     for s in (2, 2.5, True):
-        check(lambda m, a, z: (a + s, s * a, z + s, a * z), a, z)
+        check(lambda m, a, z, s=s: (a + s, s * a, z + s, a * z), a, z)
     if dtype != "bool":
         check(lambda m, a, z: (a - z, z - a, a - 1, 1.5 - a), a, z)
 
@@ -232,8 +232,8 @@ def test_div_rounding_modes(dtype):
     a = Arg(arr((3, 4), dtype, -5, 5))
     b = Arg(arr((4,), dtype, 0.5, 2, seed=1))
     for mode in ("trunc", "floor"):
-        check(lambda m, a, b: m.div(a, b, rounding_mode=mode), a, b)
-        check(lambda m, a: a.div(3, rounding_mode=mode), a)
+        check(lambda m, a, b, mode=mode: m.div(a, b, rounding_mode=mode), a, b)
+        check(lambda m, a, mode=mode: a.div(3, rounding_mode=mode), a)
     ia = Arg(arr((5,), "int64", -9, 9))
     check(lambda m, a: (m.div(a, 4, rounding_mode="trunc"), m.div(a, 4, rounding_mode="floor"),
                         a // 4, a % 4, m.fmod(a, 4), a / 4), ia)
@@ -252,15 +252,15 @@ def test_maximum_minimum_ties_and_nan():
     a = Arg([1.0, 2.0, float("nan"), 3.0])
     b = Arg([1.0, 3.0, 1.0, float("nan")])
     for name in ("maximum", "minimum", "fmax", "fmin"):
-        check(lambda m, a, b: getattr(m, name)(a, b), a, b)
+        check(lambda m, a, b, name=name: getattr(m, name)(a, b), a, b)
 
 
 def test_comparison_results_are_bool():
     a = Arg(arr((3, 4), "float32"))
     for name in ("eq", "ne", "lt", "le", "gt", "ge", "greater", "less", "greater_equal",
                  "less_equal", "not_equal"):
-        check(lambda m, a: getattr(m, name)(a, 0.0), a)
-        check(lambda m, a: getattr(a, name)(a.flip(0)), a)
+        check(lambda m, a, name=name: getattr(m, name)(a, 0.0), a)
+        check(lambda m, a, name=name: getattr(a, name)(a.flip(0)), a)
 
 
 LOW_DTYPES = ["float16", "bfloat16", "int8", "int16", "int32", "uint8", "bool"]

@@ -83,18 +83,18 @@ def test_var_std_corrections(dtype):
 def test_norm_orders(dtype):
     x = Arg(arr((3, 4), dtype, 0.5, 2))
     for p in (1, 2, 3, float("inf"), -float("inf"), 0.5, "fro"):
-        check(lambda m, x: (m.norm(x, p), x.norm(p, dim=1)), x)
+        check(lambda m, x, p=p: (m.norm(x, p), x.norm(p, dim=1)), x)
 
 
 @pytest.mark.parametrize("dtype", FLOATS)
 def test_max_min_with_dim(dtype):
     x = Arg(arr((3, 4), dtype), layout="T")
     for name in ("max", "min"):
-        check(lambda m, x: getattr(m, name)(x), x, gradgrad=True)
-        check(lambda m, x: getattr(m, name)(x, 1), x, gradgrad=True)
-        check(lambda m, x: getattr(x, name)(0, keepdim=True), x)
-        check(lambda m, x: getattr(m, name)(x, dim=-1), x)
-        check(lambda m, x: getattr(m, name)(x, x.flip(0)), x)
+        check(lambda m, x, name=name: getattr(m, name)(x), x, gradgrad=True)
+        check(lambda m, x, name=name: getattr(m, name)(x, 1), x, gradgrad=True)
+        check(lambda m, x, name=name: getattr(x, name)(0, keepdim=True), x)
+        check(lambda m, x, name=name: getattr(m, name)(x, dim=-1), x)
+        check(lambda m, x, name=name: getattr(m, name)(x, x.flip(0)), x)
     z = Arg(arr((), dtype))
     check(lambda m, x: (x.max(0), x.min(-1, keepdim=True)), z)
     check(lambda m, x: (m.argmax(x), m.argmin(x, 1), x.argmax(0, keepdim=True), x.argmin(),
@@ -113,9 +113,9 @@ def test_ties_and_nan_in_extremes():
 def test_scans(dtype):
     x = Arg(arr((3, 4), dtype, 0.5, 2))
     for d in (0, 1, -1):
-        check(lambda m, x: (m.cumsum(x, d), x.cumprod(d), m.logcumsumexp(x, d)), x,
+        check(lambda m, x, d=d: (m.cumsum(x, d), x.cumprod(d), m.logcumsumexp(x, d)), x,
               gradgrad=True)
-        check(lambda m, x: (m.cummax(x, d), x.cummin(d)), x, gradgrad=True)
+        check(lambda m, x, d=d: (m.cummax(x, d), x.cummin(d)), x, gradgrad=True)
     zeros = Arg([[1.0, 0.0, 2.0, 3.0], [0.0, 2.0, 0.0, 1.0]])
     check(lambda m, x: m.cumprod(x, 1), zeros, gradgrad=True)
     check(lambda m, x: (m.cumsum(x, 0), m.cumprod(x, 0)), Arg(arr((), dtype)))

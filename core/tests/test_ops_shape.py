@@ -207,7 +207,7 @@ def test_matrix_products(dtype):
     x1 = Arg(arr((2, 3, 4), dtype, seed=11))
     x2 = Arg(arr((2, 5, 4), dtype, seed=12))
     for pn in (2.0, 1.0, 3.0, float("inf")):
-        check(lambda m, x1, x2: m.cdist(x1, x2, p=pn), x1, x2)
+        check(lambda m, x1, x2, pn=pn: m.cdist(x1, x2, p=pn), x1, x2)
     check(lambda m, a, b: (m.kron(a, b[0]), m.block_diag(a, b, b[0], a[0, 0])), a, b,
           gradgrad=True)
     check(lambda m: (m.block_diag(m.ones(2, 2), m.tensor([1, 2])), m.block_diag()), grad=False)
