@@ -15,6 +15,7 @@ _SUBMODULES = ("dataset", "sampler", "distributed", "dataloader")
 
 @hookimpl
 def ember_register_namespace() -> list[NamespaceEntry]:
+    """``ember.utils.data`` and its torch-named submodules."""
     entries = [NamespaceEntry("utils.data", "ember_data")]
     entries += [NamespaceEntry(f"utils.data.{name}", f"ember_data.{name}")
                 for name in _SUBMODULES]

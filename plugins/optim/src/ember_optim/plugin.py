@@ -29,6 +29,7 @@ _CLASSES = {
 
 @hookimpl
 def ember_register_namespace() -> list[NamespaceEntry]:
+    """The optimizer classes under ``ember.optim`` and the ``lr_scheduler`` module."""
     entries = [NamespaceEntry(f"optim.{name}", f"ember_optim.{mod}:{name}")
                for name, mod in _CLASSES.items()]
     entries.append(NamespaceEntry("optim.lr_scheduler", "ember_optim.lr_scheduler"))

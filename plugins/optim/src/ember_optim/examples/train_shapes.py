@@ -140,6 +140,7 @@ def save_loss_curve(history: Sequence[float], path: str) -> bool:
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    """The command-line options (``argv`` None: ``sys.argv``)."""
     p = argparse.ArgumentParser(prog="python -m ember_optim.examples.train_shapes",
                                 description=__doc__.split("\n\n")[0])
     p.add_argument("--epochs", type=int, default=5, help="train until this many epochs")
