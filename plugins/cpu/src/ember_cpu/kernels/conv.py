@@ -8,16 +8,63 @@ those documented in ``ember_conv.ops.conv``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
 
+from ember._threads import get_num_threads
+
 from .. import _native
 
 # Samples per chunk are chosen so that one chunk's column matrix holds about this many
-# elements (64 MiB in float32): big products for the BLAS, bounded memory.
-_CHUNK_ELEMS = 1 << 24
+# elements (16 MiB in float32): products big enough for the BLAS, while the buffers stay
+# below the allocator's mmap threshold and are reused instead of faulted in afresh.
+_CHUNK_ELEMS = 1 << 22
+
+
+# Below this many multiply-adds a convolution runs on the calling thread (with the BLAS's
+# own threads); above it, chunks of samples run on a pool of Python threads, each doing
+# its im2col/col2im and single-threaded products (no two spinning thread pools at once).
+_PARALLEL_MIN_MACS = 1 << 24
+
+_POOL: dict[str, Any] = {"executor": None, "workers": 0, "blas": None}
+_POOL_LOCK = threading.Lock()
+
+
+def _executor(workers: int) -> ThreadPoolExecutor:
+    with _POOL_LOCK:
+        if _POOL["workers"] != workers:
+            if _POOL["executor"] is not None:
+                _POOL["executor"].shutdown(wait=False)
+            _POOL["executor"] = ThreadPoolExecutor(workers, thread_name_prefix="ember-conv")
+            _POOL["workers"] = workers
+        return _POOL["executor"]
+
+
+def _single_threaded_blas() -> Any:
+    """A context manager limiting the BLAS under numpy to one thread."""
+    if _POOL["blas"] is None:
+        from threadpoolctl import ThreadpoolController
+
+        _POOL["blas"] = ThreadpoolController()
+    return _POOL["blas"].limit(limits=1, user_api="blas")
+
+
+def _over_chunks(n: int, step: int, macs: int, fn: Callable[[int, int], Any]) -> list[Any]:
+    """``fn(n0, nb)`` for every chunk of ``step`` samples; in parallel when worthwhile.
+
+    Returns the results in chunk order.
+    """
+    workers = min(get_num_threads(), n)
+    if workers <= 1 or macs < _PARALLEL_MIN_MACS:
+        return [fn(n0, min(step, n - n0)) for n0 in range(0, n, step)]
+    step = min(step, -(-n // workers))
+    chunks = [(n0, min(step, n - n0)) for n0 in range(0, n, step)]
+    with _single_threaded_blas():
+        return list(_executor(workers).map(lambda c: fn(*c), chunks))
 
 
 def _native_fn(name: str, dtype: np.dtype) -> Any:
@@ -38,7 +85,10 @@ class _Geom:
     """The 3-D geometry of one convolution (kernel, stride, padding, dilation, sizes)."""
 
     def __init__(self, in_size: Sequence[int], k: Sequence[int], stride: Sequence[int],
-                 padding: Sequence[int], dilation: Sequence[int]) -> None:
+                 padding: Sequence[int], dilation: Sequence[int], threads: int = 1) -> None:
+        # threads: OpenMP threads for im2col/col2im; 1 next to BLAS products (whose own
+        # pool would otherwise compete for the cores), 0 (the default pool) elsewhere.
+        self.threads = threads
         self.nd = len(k)
         self.in3 = _as3(in_size, 1)
         self.k3 = _as3(k, 1)
@@ -56,20 +106,32 @@ class _Geom:
         return max(1, min(n, _CHUNK_ELEMS // max(1, rows * self.L)))
 
     def cols(self, x5: np.ndarray, n0: int, nb: int) -> np.ndarray:
-        """(nb, C*K, L) windows of samples n0 .. n0+nb of the 5-D input."""
+        """(C*K, nb*L) windows of samples n0 .. n0+nb of the 5-D input."""
         if self.pointwise:
-            return x5[n0:n0 + nb].reshape(nb, x5.shape[1], self.L)
+            part = x5[n0:n0 + nb].reshape(nb, x5.shape[1], self.L)
+            return np.ascontiguousarray(part.transpose(1, 0, 2)).reshape(x5.shape[1], -1)
         return _native_fn("im2col", x5.dtype)(x5, n0, nb, self.k3, self.s3, self.p3,
-                                              self.d3, self.out3)
+                                              self.d3, self.out3, self.threads)
 
     def add_cols(self, cols: np.ndarray, dx5: np.ndarray, n0: int) -> None:
-        """Add (nb, C*K, L) columns back into samples n0 .. of the 5-D gradient ``dx5``."""
+        """Add (C*K, nb*L) columns back into samples n0 .. of the 5-D gradient ``dx5``."""
+        nb = cols.shape[1] // self.L
         if self.pointwise:
-            nb = cols.shape[0]
-            dx5[n0:n0 + nb] += cols.reshape(dx5[n0:n0 + nb].shape)
+            part = cols.reshape(dx5.shape[1], nb, self.L).transpose(1, 0, 2)
+            dx5[n0:n0 + nb] += part.reshape(dx5[n0:n0 + nb].shape)
             return
         _native_fn("col2im", dx5.dtype)(np.ascontiguousarray(cols), dx5, n0, self.k3,
-                                        self.s3, self.p3, self.d3, self.out3)
+                                        self.s3, self.p3, self.d3, self.out3, self.threads)
+
+
+def _by_sample(m: np.ndarray, nb: int, L: int) -> np.ndarray:
+    """(rows, nb*L) -> (nb, rows, L) (a view)."""
+    return m.reshape(m.shape[0], nb, L).transpose(1, 0, 2)
+
+
+def _by_row(a: np.ndarray) -> np.ndarray:
+    """(nb, rows, L) -> (rows, nb*L) (a copy)."""
+    return np.ascontiguousarray(a.transpose(1, 0, 2)).reshape(a.shape[1], -1)
 
 
 def _promote(*arrays: np.ndarray | None) -> tuple[Any, np.dtype]:
@@ -92,16 +154,20 @@ def convolution(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, stride: Sequ
     cout = w.shape[0]
     geo = _Geom(x.shape[2:], w.shape[2:], stride, padding, dilation)
     cg, og = c // groups, cout // groups
-    wm = w.reshape(groups, og, cg * geo.K)
-    out = np.empty((n, groups, og, geo.L), dtype=x.dtype)
+    rows = cg * geo.K
+    wm = w.reshape(groups, og, rows)
+    out = np.empty((n, cout, geo.L), dtype=x.dtype)
     x5 = _to5(x, geo.nd)
-    step = geo.chunk(n, c * geo.K)
-    for n0 in range(0, n, step):
-        nb = min(step, n - n0)
-        cols = geo.cols(x5, n0, nb).reshape(nb, groups, cg * geo.K, geo.L)
-        np.matmul(wm, cols, out=out[n0:n0 + nb])
+
+    def chunk(n0: int, nb: int) -> None:
+        cols = geo.cols(x5, n0, nb)
+        for g in range(groups):
+            res = wm[g] @ cols[g * rows:(g + 1) * rows]
+            out[n0:n0 + nb, g * og:(g + 1) * og] = _by_sample(res, nb, geo.L)
+
+    _over_chunks(n, geo.chunk(n, c * geo.K), n * cout * rows * geo.L, chunk)
     if b is not None:
-        out += b.reshape(1, groups, og, 1)
+        out += b.reshape(1, cout, 1)
     return out.reshape((n, cout, *geo.out)).astype(dtype, copy=False)
 
 
@@ -114,15 +180,20 @@ def conv_input_grad(g: np.ndarray, w: np.ndarray, input_size: Sequence[int],
     cg = w.shape[1]
     c, og = cg * groups, cout // groups
     geo = _Geom(input_size, w.shape[2:], stride, padding, dilation)
-    wt = w.reshape(groups, og, cg * geo.K).transpose(0, 2, 1)
-    gm = g.reshape(n, groups, og, geo.L)
+    rows = cg * geo.K
+    wt = w.reshape(groups, og, rows).transpose(0, 2, 1)
+    gm = g.reshape(n, cout, geo.L)
     dx = np.zeros((n, c, *input_size), dtype=g.dtype)
     dx5 = _to5(dx, geo.nd)
-    step = geo.chunk(n, c * geo.K)
-    for n0 in range(0, n, step):
-        nb = min(step, n - n0)
-        cols = np.matmul(wt, gm[n0:n0 + nb])
-        geo.add_cols(cols.reshape(nb, c * geo.K, geo.L), dx5, n0)
+
+    def chunk(n0: int, nb: int) -> None:
+        gb = _by_row(gm[n0:n0 + nb])
+        cols = np.empty((c * geo.K, nb * geo.L), dtype=g.dtype)
+        for gi in range(groups):
+            np.matmul(wt[gi], gb[gi * og:(gi + 1) * og], out=cols[gi * rows:(gi + 1) * rows])
+        geo.add_cols(cols, dx5, n0)
+
+    _over_chunks(n, geo.chunk(n, c * geo.K), n * cout * rows * geo.L, chunk)
     return dx.astype(dtype, copy=False)
 
 
@@ -135,15 +206,22 @@ def conv_weight_grad(x: np.ndarray, g: np.ndarray, weight_size: Sequence[int],
     cout = g.shape[1]
     cg, og = c // groups, cout // groups
     geo = _Geom(x.shape[2:], weight_size[2:], stride, padding, dilation)
-    gm = g.reshape(n, groups, og, geo.L)
-    dw = np.zeros((groups, og, cg * geo.K), dtype=x.dtype)
+    rows = cg * geo.K
+    gm = g.reshape(n, cout, geo.L)
+    dw = np.zeros((groups, og, rows), dtype=x.dtype)
     x5 = _to5(x, geo.nd)
-    step = geo.chunk(n, c * geo.K)
-    for n0 in range(0, n, step):
-        nb = min(step, n - n0)
-        cols = geo.cols(x5, n0, nb).reshape(nb, groups, cg * geo.K, geo.L)
-        part = np.matmul(gm[n0:n0 + nb], cols.transpose(0, 1, 3, 2))
-        dw += part.sum(0)
+
+    def chunk(n0: int, nb: int) -> np.ndarray:
+        part = np.empty((groups, og, rows), dtype=x.dtype)
+        cols = geo.cols(x5, n0, nb)
+        gb = _by_row(gm[n0:n0 + nb])
+        for gi in range(groups):
+            # (rows, nb*L) @ (nb*L, og) is the fast orientation for the BLAS here
+            part[gi] = (cols[gi * rows:(gi + 1) * rows] @ gb[gi * og:(gi + 1) * og].T).T
+        return part
+
+    for part in _over_chunks(n, geo.chunk(n, c * geo.K), n * cout * rows * geo.L, chunk):
+        dw += part
     return dw.reshape(tuple(weight_size)).astype(dtype, copy=False)
 
 
@@ -155,9 +233,9 @@ def im2col(x: np.ndarray, kernel_size: Sequence[int], stride: Sequence[int],
            padding: Sequence[int], dilation: Sequence[int]) -> np.ndarray:
     """Sliding blocks of x (N, C, *S) as columns: (N, C * prod(k), L)."""
     (x,), dtype = _promote(x)
-    geo = _Geom(x.shape[2:], kernel_size, stride, padding, dilation)
+    geo = _Geom(x.shape[2:], kernel_size, stride, padding, dilation, threads=0)
     cols = geo.cols(_to5(x, geo.nd), 0, x.shape[0])
-    return np.ascontiguousarray(cols).astype(dtype, copy=False)
+    return np.ascontiguousarray(_by_sample(cols, x.shape[0], geo.L)).astype(dtype, copy=False)
 
 
 def col2im(cols: np.ndarray, output_size: Sequence[int], kernel_size: Sequence[int],
@@ -165,11 +243,12 @@ def col2im(cols: np.ndarray, output_size: Sequence[int], kernel_size: Sequence[i
            ) -> np.ndarray:
     """The adjoint of :func:`im2col`: sum columns (N, C * prod(k), L) into (N, C, *size)."""
     (cols,), dtype = _promote(cols)
-    geo = _Geom(output_size, kernel_size, stride, padding, dilation)
+    geo = _Geom(output_size, kernel_size, stride, padding, dilation, threads=0)
     n = cols.shape[0]
     c = cols.shape[1] // geo.K
     dx = np.zeros((n, c, *output_size), dtype=cols.dtype)
-    geo.add_cols(cols, _to5(dx, geo.nd), 0)
+    if n:
+        geo.add_cols(_by_row(cols), _to5(dx, geo.nd), 0)
     return dx.astype(dtype, copy=False)
 
 
