@@ -429,3 +429,14 @@ def test_argument_errors_match_torch():
             (x * 2).backward(lib.ones(3, dtype=x.dtype))
         with pytest.raises(RuntimeError, match="does not require grad"):
             lib.autograd.grad((x * 2).sum(), lib.ones(2))
+
+
+def test_variable_is_a_deprecated_tensor_wrapper():
+    for lib in (ember, torch):
+        t = lib.ones(2)
+        v = lib.autograd.Variable(t, requires_grad=True)
+        assert v is not t and v.requires_grad and not lib.autograd.Variable(t).requires_grad
+        assert isinstance(t, lib.autograd.Variable)
+        assert not isinstance(3, lib.autograd.Variable)
+        with pytest.raises(TypeError, match="Variable data has to be a tensor, but got int"):
+            lib.autograd.Variable(3)

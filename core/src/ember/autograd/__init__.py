@@ -24,7 +24,7 @@ __all__ = ["backward", "grad", "no_grad", "enable_grad", "set_grad_enabled", "in
            "is_grad_enabled", "is_inference_mode_enabled", "detect_anomaly",
            "set_detect_anomaly", "is_anomaly_enabled", "Node", "Function", "FunctionCtx",
            "once_differentiable", "gradcheck", "gradgradcheck", "GradcheckError", "functional",
-           "graph", "function"]
+           "graph", "function", "Variable"]
 
 # Names defined in submodules that need the Tensor class; ``ember._tensor`` imports this
 # package, so they are imported on first use (PEP 562) instead of here.
@@ -32,7 +32,7 @@ _LAZY = {
     "Function": "function", "FunctionCtx": "function", "BackwardCFunction": "function",
     "once_differentiable": "function", "InplaceFunction": "function",
     "NestedIOFunction": "function", "gradcheck": "_gradcheck",
-    "gradgradcheck": "_gradcheck", "GradcheckError": "_gradcheck",
+    "gradgradcheck": "_gradcheck", "GradcheckError": "_gradcheck", "Variable": "variable",
 }
 _SUBMODULES = {"functional", "function"}
 
