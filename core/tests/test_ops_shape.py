@@ -225,3 +225,17 @@ def test_matrix_product_errors():
     check_error(lambda m, a, b: m.matmul(a[0, 0], b), a, b, match="at least 1D")
     check_error(lambda m, a, b: m.cdist(a, b[:, :3]), a, b, match="same number of columns")
     check_error(lambda m, a, b: m.cdist(a[0], b), a, b, match="at least 2D")
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_dist_cross_ravel(dtype):
+    a = Arg(arr((2, 3), dtype, seed=1))
+    b = Arg(arr((3,), dtype, seed=2), layout="noncontig")
+    check(lambda m, a, b: (m.dist(a, b), a.dist(b, 1), m.dist(a, b, float("inf")),
+                           m.cross(a, b.expand(2, 3), dim=1), a.cross(b.expand(2, 3), -1),
+                           a.ravel(), m.ravel(a.t())), a, b, gradgrad=True)
+    with pytest.warns(UserWarning, match="without specifying the dim"):
+        ember.cross(ember.ones(2, 3), ember.ones(2, 3))
+    check_error(lambda m, a: m.cross(a, a, dim=0), a, match="must have length 3")
+    check_error(lambda m, a, b: m.outer(a, b), a, b, match="Expected 1-D argument self")
+    check_error(lambda m, a: a.fliplr()[0].fliplr(), a, match=">= 2-d")

@@ -36,14 +36,14 @@ _METHODS = [
     "moveaxis", "expand", "expand_as", "broadcast_to", "clone", "contiguous", "split",
     "tensor_split", "chunk", "unbind", "narrow", "select", "flip", "fliplr", "flipud", "roll",
     "rot90", "repeat", "tile", "tril", "triu", "diagonal", "diag_embed", "diag", "unfold",
-    "split_with_sizes", "as_strided", "repeat_interleave",
+    "split_with_sizes", "as_strided", "repeat_interleave", "ravel",
     # indexing
     "gather", "take_along_dim", "scatter", "scatter_add", "scatter_reduce", "index_select",
     "index_add", "index_copy", "index_fill", "index_put", "masked_fill", "masked_select",
     "masked_scatter", "nonzero", "argwhere", "sort", "argsort", "msort", "topk",
     # linalg
     "matmul", "mm", "bmm", "mv", "dot", "outer", "ger", "addmm", "addmv", "baddbmm", "addbmm",
-    "inner", "kron", "trace", "vdot",
+    "inner", "kron", "trace", "vdot", "dist", "cross",
     # activations
     "softmax", "log_softmax",
 ]

@@ -229,8 +229,8 @@ def _arg_extreme(name: str, input: Tensor, dim: Any, keepdim: bool) -> Tensor:  
     k = input._k
     if dim is None:
         if input.numel() == 0:
-            raise RuntimeError(f"{name}(): Expected reduction dim to be specified for "
-                               "input.numel() == 0.")
+            raise IndexError(f"{name}(): Expected reduction dim to be specified for "
+                             "input.numel() == 0.")
         flat = k.reshape(input._data, (-1,), None) if input._data.ndim != 1 else input._data
         r = getattr(k, name)(flat, 0, False)
         if keepdim:

@@ -621,12 +621,21 @@ def flip(input: Tensor, dims: Any) -> Tensor:  # noqa: A002
 
 def fliplr(input: Tensor) -> Tensor:  # noqa: A002
     """Reverse the order of columns (dim 1)."""
+    if input.ndim < 2:
+        raise RuntimeError("Input must be >= 2-d.")
     return flip(input, (1,))
 
 
 def flipud(input: Tensor) -> Tensor:  # noqa: A002
     """Reverse the order of rows (dim 0)."""
+    if input.ndim < 1:
+        raise RuntimeError("Input must be >= 1-d.")
     return flip(input, (0,))
+
+
+def ravel(input: Tensor) -> Tensor:  # noqa: A002
+    """The elements as a 1-D tensor in row-major order (a view when the layout allows)."""
+    return reshape(input, (-1,))
 
 
 def roll(input: Tensor, shifts: Any, dims: Any = None) -> Tensor:  # noqa: A002
