@@ -115,3 +115,14 @@ def test_installed_devices_lists_the_cpu() -> None:
 def test_a_record_on_every_installed_backend(device: str) -> None:
     for dtype in ("float32", "float64"):
         assert harness.check_op(opdb.get("softmax"), device, dtype)["backward"] > 0
+
+
+def test_cpu_reference_mode_on_every_other_backend() -> None:
+    others = [d for d in harness.installed_devices() if d != "cpu"]
+    info = opdb.get("log_softmax")
+    assert harness.reference_kind(info, "cpu") == "torch"
+    for device in others:
+        for dtype in ("float32", "float64"):
+            assert harness.check_op(info, device, dtype, reference="cpu")["reference"] == "cpu"
+    # the cpu reference itself, checked on the cpu, is exercised the same way
+    assert harness.check_op(info, "cpu", "float64", reference="cpu")["backward"] > 0

@@ -152,12 +152,16 @@ def assert_close(actual: Any, expected: Any, rtol: float | None = None,
 
 # ------------------------------------------------------------------ running one sample
 def reference_kind(info: OpInfo, device: Any = "cpu") -> str:
-    """Which reference the checks use: ``"torch"``, ``"numpy"`` or ``"self"`` (float64
-    values and finite differences only)."""
+    """Which reference the checks use: ``"torch"``; ``"numpy"`` (the record's numpy
+    reference, finite differences for gradients); ``"cpu"`` (the same op on the cpu
+    backend, for another device); or ``"self"`` (float32 against float64 and finite
+    differences only)."""
     if info.ref is not None and torch_available():
         return "torch"
     if info.np_ref is not None:
         return "numpy"
+    if str(device).split(":")[0] != "cpu" and "cpu" in installed_devices():
+        return "cpu"
     return "self"
 
 
@@ -235,6 +239,9 @@ def check_forward(info: OpInfo, device: Any = "cpu", dtype: str = "float64",
         if kind == "torch":
             expected, _ = run_sample(info.ref, sample, _lib("torch"), dtype)
             assert_close(got, expected, rtol, atol, msg=what)
+        elif kind == "cpu":
+            expected, _ = run_sample(info.op, sample, ember, dtype, "cpu")
+            assert_close(got, expected, rtol, atol, msg=what)
         elif kind == "numpy":
             vals = [a.values(dtype) for a in sample.tensors]
             expected = info.np_ref(*vals, *sample.args, **sample.kwargs)  # type: ignore[misc]
@@ -279,6 +286,12 @@ def check_backward(info: OpInfo, device: Any = "cpu", dtype: str = "float64",
             expected = _grads(torch, t_outs, t_inputs, seeds, dtype, create_graph=double)
             if double:
                 expected = _second(torch, expected, t_inputs, seeds2, dtype)
+            assert_close(got, expected, rtol, atol, msg=what)
+        elif kind == "cpu":
+            c_out, c_inputs = run_sample(info.op, sample, ember, dtype, "cpu", True)
+            expected = _grads(ember, _float_outs(c_out), c_inputs, seeds, dtype, double)
+            if double:
+                expected = _second(ember, expected, c_inputs, seeds2, dtype)
             assert_close(got, expected, rtol, atol, msg=what)
         elif any(t.numel() == 0 for t in inputs):
             for g, t in zip(got, inputs, strict=True):  # nothing to differentiate numerically
