@@ -1,8 +1,8 @@
 """Conformance level "collectives": collective communication of device tensors.
 
 Runs a one-process group (world size 1) when ``ember.distributed`` provides
-``init_process_group`` and the collectives; the backend name comes from
-``$EMBER_CONFORMANCE_COMM`` (default ``"mpi"``).
+``init_process_group`` and the collectives, with a communication backend registered for the
+device type (``$EMBER_CONFORMANCE_COMM`` picks one by name).
 """
 
 from __future__ import annotations
@@ -34,18 +34,32 @@ def availability(device: str) -> str | None:
         return f"ember.distributed lacks {', '.join(missing)}"
     if hasattr(dist, "is_available") and not dist.is_available():
         return "ember.distributed.is_available() is False"
+    return None if _comm_backend(device) else (
+        f"no communication backend registered for device type '{device.split(':')[0]}'")
+
+
+def _comm_backend(device: str) -> str | None:
+    """The name of a registered comm backend that moves tensors of ``device``'s type
+    (``$EMBER_CONFORMANCE_COMM`` when set)."""
+    from ember.plugins.manager import manager
+
+    wanted = os.environ.get("EMBER_CONFORMANCE_COMM")
+    dtype = device.split(":")[0]
+    for name, (spec, _dist) in sorted(manager.comm_backends().items()):
+        if dtype in spec.device_types and (wanted is None or wanted == name):
+            return name
     return None
 
 
 @pytest.fixture
-def group():
+def group(ember_device: str):
     import ember.distributed as dist
 
+    backend = _comm_backend(ember_device)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    dist.init_process_group(backend=os.environ.get("EMBER_CONFORMANCE_COMM", "mpi"),
-                            init_method=f"tcp://127.0.0.1:{port}", rank=0, world_size=1)
+    dist.init_process_group(backend=backend, init_method=f"tcp://127.0.0.1:{port}", rank=0, world_size=1)
     try:
         yield dist
     finally:
