@@ -5,8 +5,9 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from utils_parity import DTYPES, close, edt, tdt  # noqa: E402
+
 import ember  # noqa: E402
-from utils_parity import DTYPES, close, e, edt, tdt  # noqa: E402
 
 
 def _pairs(dtype, shapes=((3, 4), (5,), (2, 2, 2)), scale=3.0, seed=0):

@@ -5,8 +5,9 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-import ember  # noqa: E402
 from utils_parity import DTYPES, close, copy_state, e, tdt  # noqa: E402
+
+import ember  # noqa: E402
 
 
 def _linear_pair(dtype, i=4, o=3):

@@ -7,10 +7,11 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-import ember  # noqa: E402
-from ember.nn.utils import parametrizations as EP  # noqa: E402
 from torch.nn.utils import parametrizations as TP  # noqa: E402
 from utils_parity import DTYPES, close, copy_state, e, tdt  # noqa: E402
+
+import ember  # noqa: E402
+from ember.nn.utils import parametrizations as EP  # noqa: E402
 
 
 def _linear_pair(dtype, i=5, o=4):

@@ -6,10 +6,11 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-import ember  # noqa: E402
-from ember.nn.utils import parametrize as EPZ  # noqa: E402
 from torch.nn.utils import parametrize as TPZ  # noqa: E402
 from utils_parity import DTYPES, close, copy_state, e, tdt  # noqa: E402
+
+import ember  # noqa: E402
+from ember.nn.utils import parametrize as EPZ  # noqa: E402
 
 
 def make_pair_classes():
@@ -187,7 +188,7 @@ def test_cached():
     m = ember.nn.Linear(3, 3)
     EPZ.register_parametrization(m, "weight", Counting())
     calls.clear()
-    m.weight, m.weight
+    _ = (m.weight, m.weight)
     assert len(calls) == 2
     with EPZ.cached():
         a = m.weight
@@ -195,7 +196,7 @@ def test_cached():
         with EPZ.cached():
             c = m.weight
     assert a is b is c and len(calls) == 3
-    m.weight
+    _ = m.weight
     assert len(calls) == 4
 
 

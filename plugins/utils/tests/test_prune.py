@@ -3,10 +3,11 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-import ember  # noqa: E402
 import ember.nn.utils.prune as P  # noqa: E402
 import torch.nn.utils.prune as TP  # noqa: E402
 from utils_parity import DTYPES, close, copy_state, e, tdt  # noqa: E402
+
+import ember  # noqa: E402
 
 
 def _pair(dtype="float32", i=6, o=5, seed=0):

@@ -3,10 +3,11 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-import ember  # noqa: E402
-from ember.nn.utils import rnn as R  # noqa: E402
 from torch.nn.utils import rnn as TR  # noqa: E402
 from utils_parity import DTYPES, close, e, tdt  # noqa: E402
+
+import ember  # noqa: E402
+from ember.nn.utils import rnn as R  # noqa: E402
 
 
 def _same_packed(ep, tp, dtype="float64"):
@@ -155,8 +156,8 @@ def test_errors_match_torch():
     x = torch.randn(4, 3, 2)
     ex = e(x)
     for lengths in ([3, 4, 1], [3, 2], [3, 2, 0]):
-        _errors(lambda: TR.pack_padded_sequence(x, lengths),
-                lambda: R.pack_padded_sequence(ex, lengths))
+        _errors(lambda lengths=lengths: TR.pack_padded_sequence(x, lengths),
+                lambda lengths=lengths: R.pack_padded_sequence(ex, lengths))
     _errors(lambda: TR.pack_padded_sequence(x, torch.tensor([[3, 2, 1]])),
             lambda: R.pack_padded_sequence(ex, ember.tensor([[3, 2, 1]])))
     _errors(lambda: TR.pack_padded_sequence(torch.randn(0, 3, 2), [3, 2, 1]),

@@ -4,10 +4,11 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-import ember  # noqa: E402
-from ember.nn.utils import stateless as ES  # noqa: E402
 from torch.nn.utils import stateless as TS  # noqa: E402
 from utils_parity import DTYPES, close, copy_state, e, tdt  # noqa: E402
+
+import ember  # noqa: E402
+from ember.nn.utils import stateless as ES  # noqa: E402
 
 
 def _call(fn, *args, **kwargs):
