@@ -118,6 +118,19 @@ def _utils_works() -> None:
     assert (p.grad * p.grad).sum().item() == pytest.approx(1.0, rel=1e-4)
 
 
+def _recurrent_works() -> None:
+    lstm = ember.nn.LSTM(3, 4, batch_first=True)
+    out, (h, c) = lstm(ember.ones(2, 5, 3))
+    assert tuple(out.shape) == (2, 5, 4)
+    assert tuple(h.shape) == tuple(c.shape) == (1, 2, 4)
+
+
+def _transformer_works() -> None:
+    layer = ember.nn.TransformerEncoderLayer(d_model=8, nhead=2, dim_feedforward=16,
+                                             dropout=0.0, batch_first=True)
+    assert tuple(layer(ember.ones(2, 3, 8)).shape) == (2, 3, 8)
+
+
 #: distribution -> (a public name it provides, a check that it works on the cpu)
 FAMILIES: dict[str, tuple[str, Callable[[], None]]] = {
     "ember-layers": ("nn.Linear", _layers_works),
@@ -126,6 +139,8 @@ FAMILIES: dict[str, tuple[str, Callable[[], None]]] = {
     "ember-optim": ("optim.SGD", _optim_works),
     "ember-data": ("utils.data", _data_works),
     "ember-utils": ("nn.utils.clip_grad_norm_", _utils_works),
+    "ember-recurrent": ("nn.LSTM", _recurrent_works),
+    "ember-transformer": ("nn.TransformerEncoderLayer", _transformer_works),
 }
 
 
