@@ -102,6 +102,7 @@ class Node:
 
     @property
     def metadata(self) -> dict[str, Any]:
+        """A dict for the user's own annotations of this node."""
         if self._metadata is None:
             self._metadata = {}
         return self._metadata

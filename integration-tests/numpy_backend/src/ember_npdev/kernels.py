@@ -1,7 +1,9 @@
 """The primitive kernels of the ``npdev`` backend: numpy, behind a wrapper class.
 
 Every kernel unwraps its :class:`NpArray` arguments, calls numpy and wraps array results.
-The set of names is exactly :data:`ember.primitives.PRIMITIVES`.
+The kernels are private functions; :data:`KERNELS` maps exactly the names of
+:data:`ember.primitives.PRIMITIVES` to them (their signatures and meanings are documented
+there).
 """
 
 from __future__ import annotations
@@ -29,14 +31,17 @@ class NpArray:
 
     @property
     def shape(self) -> tuple[int, ...]:
+        """The size of each dimension."""
         return self.a.shape
 
     @property
     def ndim(self) -> int:
+        """The number of dimensions."""
         return self.a.ndim
 
     @property
     def dtype(self) -> np.dtype:
+        """The numpy dtype of the elements."""
         return self.a.dtype
 
     def __repr__(self) -> str:
@@ -71,11 +76,11 @@ def _lift(fn: Callable[..., Any], quiet: bool = False) -> Callable[..., NpArray]
 
 
 # ------------------------------------------------------------------ creation and transfer
-def empty(shape: Any, dtype: Any, device: Any) -> NpArray:
+def _empty(shape: Any, dtype: Any, device: Any) -> NpArray:
     return NpArray(np.empty(shape, dtype=dtype))
 
 
-def full(shape: Any, value: Any, dtype: Any, device: Any) -> NpArray:
+def _full(shape: Any, value: Any, dtype: Any, device: Any) -> NpArray:
     value = _u(value)
     try:
         return NpArray(np.full(shape, value, dtype=dtype))
@@ -83,23 +88,23 @@ def full(shape: Any, value: Any, dtype: Any, device: Any) -> NpArray:
         return NpArray(np.full(shape, np.array(value).astype(dtype), dtype=dtype))
 
 
-def arange(start: Any, end: Any, step: Any, dtype: Any, device: Any) -> NpArray:
+def _arange(start: Any, end: Any, step: Any, dtype: Any, device: Any) -> NpArray:
     return NpArray(np.arange(start, end, step, dtype=dtype))
 
 
-def from_numpy(arr: np.ndarray, device: Any) -> NpArray:
+def _from_numpy(arr: np.ndarray, device: Any) -> NpArray:
     return NpArray(arr)
 
 
-def to_numpy(arr: NpArray) -> np.ndarray:
+def _to_numpy(arr: NpArray) -> np.ndarray:
     return arr.a
 
 
-def item(arr: NpArray) -> Any:
+def _item(arr: NpArray) -> Any:
     return arr.a.reshape(-1)[0].item()
 
 
-def cast(arr: NpArray, dtype: Any) -> NpArray:
+def _cast(arr: NpArray, dtype: Any) -> NpArray:
     a, target = arr.a, np.dtype(dtype)
     if target == np.bool_:
         return NpArray(a != 0)
@@ -109,15 +114,15 @@ def cast(arr: NpArray, dtype: Any) -> NpArray:
     return NpArray(a.astype(target))
 
 
-def copy(arr: NpArray) -> NpArray:
+def _copy(arr: NpArray) -> NpArray:
     return NpArray(np.array(arr.a, copy=True, order="C"))
 
 
-def copy_into(dst: NpArray, src: Any) -> None:
+def _copy_into(dst: NpArray, src: Any) -> None:
     np.copyto(dst.a, _u(src), casting="unsafe")
 
 
-def is_owner(arr: NpArray) -> bool:
+def _is_owner(arr: NpArray) -> bool:
     a = arr.a
     return bool(a.flags.c_contiguous and a.flags.writeable and a.base is None)
 
@@ -128,49 +133,49 @@ def _float_draw(dtype: Any) -> np.dtype:
     return d if d in (np.dtype(np.float32), np.dtype(np.float64)) else np.dtype(np.float32)
 
 
-def uniform(gen: Any, shape: Any, low: float, high: float, dtype: Any, device: Any) -> NpArray:
+def _uniform(gen: Any, shape: Any, low: float, high: float, dtype: Any, device: Any) -> NpArray:
     r = gen.np.random(shape, dtype=_float_draw(dtype))
     if low != 0.0 or high != 1.0:
         r = r * (high - low) + low
     return NpArray(np.asarray(r).astype(dtype, copy=False))
 
 
-def normal(gen: Any, shape: Any, mean: float, std: float, dtype: Any, device: Any) -> NpArray:
+def _normal(gen: Any, shape: Any, mean: float, std: float, dtype: Any, device: Any) -> NpArray:
     r = gen.np.standard_normal(shape, dtype=_float_draw(dtype))
     if mean != 0.0 or std != 1.0:
         r = r * std + mean
     return NpArray(np.asarray(r).astype(dtype, copy=False))
 
 
-def bernoulli(gen: Any, p: NpArray) -> NpArray:
+def _bernoulli(gen: Any, p: NpArray) -> NpArray:
     draw = gen.np.random(p.shape, dtype=np.float64)
     return NpArray((draw < p.a).astype(p.dtype))
 
 
-def randint(gen: Any, low: int, high: int, shape: Any, dtype: Any, device: Any) -> NpArray:
+def _randint(gen: Any, low: int, high: int, shape: Any, dtype: Any, device: Any) -> NpArray:
     return NpArray(gen.np.integers(low, high, size=shape, dtype=np.int64).astype(dtype))
 
 
 # ------------------------------------------------------------------ views
-def reshape(arr: NpArray, shape: Any, copy_: bool | None) -> NpArray:
+def _reshape(arr: NpArray, shape: Any, copy_: bool | None) -> NpArray:
     if copy_ is False:
         return NpArray(np.reshape(arr.a, shape, copy=False))
     return NpArray(np.reshape(arr.a, shape))
 
 
-def permute(arr: NpArray, dims: Any) -> NpArray:
+def _permute(arr: NpArray, dims: Any) -> NpArray:
     return NpArray(arr.a.transpose(dims))
 
 
-def expand(arr: NpArray, shape: Any) -> NpArray:
+def _expand(arr: NpArray, shape: Any) -> NpArray:
     return NpArray(np.broadcast_to(arr.a, shape))
 
 
-def index(arr: NpArray, key: Any) -> NpArray:
+def _index(arr: NpArray, key: Any) -> NpArray:
     return _w(arr.a[_u(key)])
 
 
-def as_strided(arr: NpArray, size: Any, stride: Any, offset: int) -> NpArray:
+def _as_strided(arr: NpArray, size: Any, stride: Any, offset: int) -> NpArray:
     root = arr.a
     while isinstance(root.base, np.ndarray):
         root = root.base
@@ -180,25 +185,25 @@ def as_strided(arr: NpArray, size: Any, stride: Any, offset: int) -> NpArray:
         start, shape=tuple(size), strides=tuple(s * arr.a.itemsize for s in stride)))
 
 
-def strides(arr: NpArray) -> tuple[int, ...]:
+def _strides(arr: NpArray) -> tuple[int, ...]:
     item_size = arr.a.itemsize
     return tuple(s // item_size for s in arr.a.strides)
 
 
 # ------------------------------------------------------------------ joining, reordering
-def cat(arrays: Any, dim: int) -> NpArray:
+def _cat(arrays: Any, dim: int) -> NpArray:
     return NpArray(np.concatenate(_u(list(arrays)), axis=dim))
 
 
-def stack(arrays: Any, dim: int) -> NpArray:
+def _stack(arrays: Any, dim: int) -> NpArray:
     return NpArray(np.stack(_u(list(arrays)), axis=dim))
 
 
-def pad_constant(arr: NpArray, pads: Any, value: Any) -> NpArray:
+def _pad_constant(arr: NpArray, pads: Any, value: Any) -> NpArray:
     return NpArray(np.pad(arr.a, pads, mode="constant", constant_values=_u(value)))
 
 
-def flip(arr: NpArray, dims: Any) -> NpArray:
+def _flip(arr: NpArray, dims: Any) -> NpArray:
     return NpArray(np.ascontiguousarray(np.flip(arr.a, dims)))
 
 
@@ -327,7 +332,7 @@ def _binary(fn: Callable[[Any, Any], Any]) -> Callable[[Any, Any], NpArray]:
     return kernel
 
 
-def where(cond: NpArray, a: Any, b: Any) -> NpArray:
+def _where(cond: NpArray, a: Any, b: Any) -> NpArray:
     x, y = _u(a), _u(b)
     out = np.where(cond.a, x, y)
     ref = x if isinstance(x, np.ndarray) else y
@@ -338,19 +343,19 @@ def where(cond: NpArray, a: Any, b: Any) -> NpArray:
 
 
 # ------------------------------------------------------------------ reductions
-def sum_(arr: NpArray, dims: Any, keepdim: bool) -> NpArray:
+def _sum(arr: NpArray, dims: Any, keepdim: bool) -> NpArray:
     return _w(np.sum(arr.a, axis=dims, keepdims=keepdim, dtype=arr.dtype))
 
 
-def prod(arr: NpArray, dims: Any, keepdim: bool) -> NpArray:
+def _prod(arr: NpArray, dims: Any, keepdim: bool) -> NpArray:
     return _w(np.prod(arr.a, axis=dims, keepdims=keepdim, dtype=arr.dtype))
 
 
-def amax(arr: NpArray, dims: Any, keepdim: bool) -> NpArray:
+def _amax(arr: NpArray, dims: Any, keepdim: bool) -> NpArray:
     return _w(np.amax(arr.a, axis=dims, keepdims=keepdim))
 
 
-def amin(arr: NpArray, dims: Any, keepdim: bool) -> NpArray:
+def _amin(arr: NpArray, dims: Any, keepdim: bool) -> NpArray:
     return _w(np.amin(arr.a, axis=dims, keepdims=keepdim))
 
 
@@ -368,24 +373,24 @@ def _arg(fn: Callable[..., Any]) -> Callable[[NpArray, int, bool], NpArray]:
     return kernel
 
 
-def cumsum(arr: NpArray, dim: int) -> NpArray:
+def _cumsum(arr: NpArray, dim: int) -> NpArray:
     return NpArray(np.cumsum(arr.a, axis=dim, dtype=arr.dtype))
 
 
-def cumprod(arr: NpArray, dim: int) -> NpArray:
+def _cumprod(arr: NpArray, dim: int) -> NpArray:
     return NpArray(np.cumprod(arr.a, axis=dim, dtype=arr.dtype))
 
 
-def any_(arr: NpArray, dims: Any, keepdim: bool) -> NpArray:
+def _any(arr: NpArray, dims: Any, keepdim: bool) -> NpArray:
     return _w(np.any(arr.a, axis=dims, keepdims=keepdim))
 
 
-def all_(arr: NpArray, dims: Any, keepdim: bool) -> NpArray:
+def _all(arr: NpArray, dims: Any, keepdim: bool) -> NpArray:
     return _w(np.all(arr.a, axis=dims, keepdims=keepdim))
 
 
 # ------------------------------------------------------------------ indexing
-def gather(arr: NpArray, dim: int, idx: NpArray) -> NpArray:
+def _gather(arr: NpArray, dim: int, idx: NpArray) -> NpArray:
     a, i = arr.a, idx.a
     if a.ndim == 0:
         return NpArray(np.broadcast_to(a, i.shape).copy())
@@ -400,7 +405,7 @@ def _scatter_key(dim: int, i: np.ndarray) -> tuple[Any, ...]:
     return tuple(key)
 
 
-def scatter(arr: NpArray, dim: int, idx: NpArray, src: NpArray) -> NpArray:
+def _scatter(arr: NpArray, dim: int, idx: NpArray, src: NpArray) -> NpArray:
     out = arr.a.copy()
     i = idx.a
     if i.size:
@@ -408,7 +413,7 @@ def scatter(arr: NpArray, dim: int, idx: NpArray, src: NpArray) -> NpArray:
     return NpArray(out)
 
 
-def scatter_add(arr: NpArray, dim: int, idx: NpArray, src: NpArray) -> NpArray:
+def _scatter_add(arr: NpArray, dim: int, idx: NpArray, src: NpArray) -> NpArray:
     out = arr.a.copy()
     i = idx.a
     if i.size:
@@ -416,11 +421,11 @@ def scatter_add(arr: NpArray, dim: int, idx: NpArray, src: NpArray) -> NpArray:
     return NpArray(out)
 
 
-def index_select(arr: NpArray, dim: int, idx: NpArray) -> NpArray:
+def _index_select(arr: NpArray, dim: int, idx: NpArray) -> NpArray:
     return NpArray(np.take(arr.a, idx.a, axis=dim))
 
 
-def index_put(arr: NpArray, key: Any, values: Any, accumulate: bool) -> None:
+def _index_put(arr: NpArray, key: Any, values: Any, accumulate: bool) -> None:
     k, v = _u(key), _u(values)
     if accumulate:
         np.add.at(arr.a, k, v)
@@ -428,18 +433,18 @@ def index_put(arr: NpArray, key: Any, values: Any, accumulate: bool) -> None:
         arr.a[k] = v
 
 
-def masked_fill(arr: NpArray, mask: NpArray, value: Any) -> NpArray:
+def _masked_fill(arr: NpArray, mask: NpArray, value: Any) -> NpArray:
     a = arr.a
     if np.broadcast_shapes(a.shape, mask.shape) != a.shape:
         raise ValueError("mask does not broadcast to the input shape")
     return NpArray(np.where(mask.a, np.asarray(_u(value)).astype(a.dtype), a))
 
 
-def nonzero(arr: NpArray) -> NpArray:
+def _nonzero(arr: NpArray) -> NpArray:
     return NpArray(np.argwhere(arr.a).astype(np.int64))
 
 
-def sort(arr: NpArray, dim: int, descending: bool, stable: bool) -> tuple[NpArray, NpArray]:
+def _sort(arr: NpArray, dim: int, descending: bool, stable: bool) -> tuple[NpArray, NpArray]:
     a = arr.a
     if descending:
         if a.dtype.kind == "f":
@@ -456,9 +461,9 @@ def sort(arr: NpArray, dim: int, descending: bool, stable: bool) -> tuple[NpArra
     return NpArray(np.take_along_axis(a, idx, axis=dim)), NpArray(idx)
 
 
-def topk(arr: NpArray, k: int, dim: int, largest: bool, sorted_: bool
+def _topk(arr: NpArray, k: int, dim: int, largest: bool, sorted_: bool
          ) -> tuple[NpArray, NpArray]:
-    values, idx = sort(arr, dim, largest, True)
+    values, idx = _sort(arr, dim, largest, True)
     sl = [slice(None)] * arr.ndim
     sl[dim] = slice(0, k)
     key = tuple(sl)
@@ -466,22 +471,22 @@ def topk(arr: NpArray, k: int, dim: int, largest: bool, sorted_: bool
             NpArray(np.ascontiguousarray(idx.a[key])))
 
 
-def matmul(a: NpArray, b: NpArray) -> NpArray:
+def _matmul(a: NpArray, b: NpArray) -> NpArray:
     return _w(np.matmul(a.a, b.a))
 
 
 KERNELS: dict[str, Callable[..., Any]] = {
-    "empty": empty, "full": full, "arange": arange, "from_numpy": from_numpy,
-    "to_numpy": to_numpy, "item": item, "cast": cast, "copy": copy, "copy_into": copy_into,
-    "is_owner": is_owner, "uniform": uniform, "normal": normal, "bernoulli": bernoulli,
-    "randint": randint, "reshape": reshape, "permute": permute, "expand": expand,
-    "index": index, "as_strided": as_strided, "strides": strides, "cat": cat, "stack": stack,
-    "pad_constant": pad_constant, "flip": flip, "where": where, "sum": sum_, "prod": prod,
-    "amax": amax, "amin": amin, "argmax": _arg(np.argmax), "argmin": _arg(np.argmin),
-    "cumsum": cumsum, "cumprod": cumprod, "any": any_, "all": all_, "gather": gather,
-    "scatter": scatter, "scatter_add": scatter_add, "index_select": index_select,
-    "index_put": index_put, "masked_fill": masked_fill, "nonzero": nonzero, "sort": sort,
-    "topk": topk, "matmul": matmul,
+    "empty": _empty, "full": _full, "arange": _arange, "from_numpy": _from_numpy,
+    "to_numpy": _to_numpy, "item": _item, "cast": _cast, "copy": _copy, "copy_into": _copy_into,
+    "is_owner": _is_owner, "uniform": _uniform, "normal": _normal, "bernoulli": _bernoulli,
+    "randint": _randint, "reshape": _reshape, "permute": _permute, "expand": _expand,
+    "index": _index, "as_strided": _as_strided, "strides": _strides, "cat": _cat, "stack": _stack,
+    "pad_constant": _pad_constant, "flip": _flip, "where": _where, "sum": _sum, "prod": _prod,
+    "amax": _amax, "amin": _amin, "argmax": _arg(np.argmax), "argmin": _arg(np.argmin),
+    "cumsum": _cumsum, "cumprod": _cumprod, "any": _any, "all": _all, "gather": _gather,
+    "scatter": _scatter, "scatter_add": _scatter_add, "index_select": _index_select,
+    "index_put": _index_put, "masked_fill": _masked_fill, "nonzero": _nonzero, "sort": _sort,
+    "topk": _topk, "matmul": _matmul,
 }
 KERNELS.update({name: _lift(fn, quiet=True) for name, fn in _UNARY.items()})
 KERNELS.update({name: _binary(fn) for name, fn in _BINARY.items()})

@@ -61,6 +61,7 @@ class Arg:
 
     @property
     def is_float(self) -> bool:
+        """Whether the values are floating point (they then take the dtype under test)."""
         return self.array.dtype.kind == "f"
 
     def values(self, dtype: str) -> np.ndarray:

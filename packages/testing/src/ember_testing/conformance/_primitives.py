@@ -79,6 +79,7 @@ class Runner:
         self.device = device
 
     def to_backend(self, x: Any) -> Any:
+        """Replace ``A`` arrays (and the device/generator markers) by backend objects."""
         if isinstance(x, A):
             return self.k.from_numpy(np.array(x.value, copy=True, order="C"), self.device)
         if x is DEVICE:
@@ -94,6 +95,7 @@ class Runner:
         return x
 
     def to_numpy(self, x: Any) -> Any:
+        """Copy backend arrays (also inside tuples) to numpy."""
         if isinstance(x, tuple):
             return tuple(self.to_numpy(v) for v in x)
         if hasattr(x, "shape") and hasattr(x, "dtype"):

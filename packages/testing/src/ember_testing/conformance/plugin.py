@@ -32,6 +32,7 @@ _STATE = pytest.StashKey[dict]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
+    """Add ``--ember-device`` and ``--ember-report``."""
     group = parser.getgroup("ember", "ember backend conformance")
     group.addoption("--ember-device", default=None, metavar="NAME",
                     help="device type the ember conformance suite tests (default: "
@@ -46,6 +47,7 @@ def device_under_test(config: pytest.Config) -> str:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    """Create the per-run score sheet and register the scorer."""
     state: dict[str, Any] = {"levels": {}, "items": {}, "failures": [], "start": time.time()}
     config.stash[_STATE] = state
     config.pluginmanager.register(_Scorer(state), "ember-conformance-scorer")
@@ -60,6 +62,7 @@ def _level_of(item: pytest.Item) -> str | None:
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config,
                                   items: list[pytest.Item]) -> None:
+    """Ask each level whether it can run here; deselect the tests of those that cannot."""
     state = config.stash[_STATE]
     device = device_under_test(config)
     keep, drop = [], []
@@ -88,6 +91,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
+    """Count the tests of each level that will run."""
     # counted here, after every plugin (``-k``, ``-m``) has chosen the items that run
     state = session.config.stash[_STATE]
     for item in session.items:
@@ -104,6 +108,7 @@ class _Scorer:
         self.state = state
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Score one test (a failure in any phase counts once)."""
         level = self.state["items"].get(report.nodeid)
         if level is None:
             return
@@ -180,6 +185,7 @@ def _versions() -> dict[str, str]:
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int,
                             config: pytest.Config) -> None:
+    """Print the pass rate of each level."""
     state = config.stash[_STATE]
     if not state["levels"]:
         return
@@ -200,6 +206,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int,
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Write the JSON report when ``--ember-report`` names a file."""
     config = session.config
     path = config.getoption("--ember-report")
     state = config.stash[_STATE]
