@@ -7,12 +7,12 @@ from typing import Any, TypeVar
 
 import ember
 from ember import Tensor
-from ember.nn import Parameter
+from ember.nn import Module, Parameter
 
 __all__ = ["fuse_conv_bn_eval", "fuse_conv_bn_weights", "fuse_linear_bn_eval",
            "fuse_linear_bn_weights"]
 
-M = TypeVar("M")
+M = TypeVar("M", bound=Module)
 
 
 def fuse_conv_bn_eval(conv: M, bn: Any, transpose: bool = False) -> M:

@@ -12,10 +12,11 @@ from typing import Any, TypeVar
 
 import ember
 from ember import Tensor
+from ember.nn import Module
 
 __all__ = ["convert_conv2d_weight_memory_format", "convert_conv3d_weight_memory_format"]
 
-M = TypeVar("M")
+M = TypeVar("M", bound=Module)
 
 
 def _relayout(t: Tensor, memory_format: Any) -> Tensor:
@@ -33,7 +34,8 @@ def _relayout(t: Tensor, memory_format: Any) -> Tensor:
 
 def _convert(module: M, memory_format: Any, classes: tuple[type, ...]) -> M:
     if isinstance(module, classes):
-        module.weight.data = _relayout(module.weight, memory_format)
+        conv: Any = module
+        conv.weight.data = _relayout(conv.weight, memory_format)
     for child in module.children():
         _convert(child, memory_format, classes)
     return module

@@ -13,14 +13,14 @@ from typing import Any, TypeVar
 import ember
 import ember.nn.functional as F
 from ember import Tensor
-from ember.nn import Parameter, UninitializedParameter
+from ember.nn import Module, Parameter, UninitializedParameter
 
 from ._linalg import solve
 
 __all__ = ["SpectralNorm", "SpectralNormLoadStateDictPreHook", "SpectralNormStateDictHook",
            "spectral_norm", "remove_spectral_norm"]
 
-M = TypeVar("M")
+M = TypeVar("M", bound=Module)
 
 
 class SpectralNorm:

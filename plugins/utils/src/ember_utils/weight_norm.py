@@ -12,13 +12,13 @@ import warnings
 from typing import Any, TypeVar
 
 from ember import Tensor
-from ember.nn import Parameter, UninitializedParameter
+from ember.nn import Module, Parameter, UninitializedParameter
 
 from ._norms import norm_except_dim, weight_norm_op
 
 __all__ = ["WeightNorm", "weight_norm", "remove_weight_norm"]
 
-M = TypeVar("M")
+M = TypeVar("M", bound=Module)
 
 
 class WeightNorm:
