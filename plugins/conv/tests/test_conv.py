@@ -159,3 +159,12 @@ def test_conv_errors(call: object, args: tuple) -> None:
 def test_conv_error_names_op_and_shapes() -> None:
     with pytest.raises(RuntimeError, match=r"\[conv2d\].*\[4, 3, 3, 3\].*input\[1, 2, 5, 5\]"):
         ember.nn.functional.conv2d(ember.zeros(1, 2, 5, 5), ember.zeros(4, 3, 3, 3))
+
+
+def test_integer_convolution_like_torch() -> None:
+    x = Arg(rand((2, 3, 6, 5), "float64", 1, -9, 9).round().astype("int64"), grad=False)
+    w = Arg(rand((4, 3, 3, 2), "float64", 2, -5, 5).round().astype("int64"), grad=False)
+    check(lambda lib, x, w: lib.nn.functional.conv2d(x, w, stride=(2, 1), padding=1), x, w,
+          grad=False)
+    check(lambda lib, x, w: lib.nn.functional.conv_transpose2d(x, w.transpose(0, 1)), x, w,
+          grad=False)

@@ -216,3 +216,26 @@ def test_fractional_layers(nd: int) -> None:
         getattr(ember.nn, name)(2, output_ratio=1.5)
     with pytest.raises(ValueError, match="requires specifying either"):
         getattr(ember.nn, name)(2)
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib, x: lib.nn.functional.max_pool2d(x, 3, 2, 1, return_indices=True),
+    lambda lib, x: lib.nn.functional.avg_pool2d(x, 3, 2, 1, ceil_mode=True),
+    lambda lib, x: lib.nn.functional.avg_pool2d(x, 2, count_include_pad=False, padding=1),
+])
+def test_integer_pooling_like_torch(call: object) -> None:
+    x = distinct((2, 3, 7, 6), "float64") * 100
+    check(call, Arg(x.round().astype("int64"), grad=False), grad=False)
+    xe = ember.tensor(x.round().astype("int64"))
+    _, tables = P._sliding("t", xe, (3, 3), (2, 2), (1, 1), (1, 1), False)
+    ev, ei = P._pool_max_composite(xe, tables)
+    tv, ti = torch.nn.functional.max_pool2d(torch.tensor(x.round().astype("int64")), 3, 2, 1,
+                                            return_indices=True)
+    assert_close(ev, tv)
+    assert_close(ei, ti)
+
+
+@pytest.mark.parametrize("name", ["adaptive_avg_pool2d", "adaptive_max_pool2d"])
+def test_adaptive_pools_reject_integers_like_torch(name: str) -> None:
+    check_error(lambda lib, x: getattr(lib.nn.functional, name)(x, 2),
+                Arg(rand((1, 2, 4, 4)).astype("int64"), grad=False))

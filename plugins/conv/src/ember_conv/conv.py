@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from ember import bool as ember_bool
 from ember.ops._base import GRAD, Tensor, record
 
 from ._utils import check_float, fmt_shape, needs, ntuple, pad_constant, run
@@ -223,8 +224,8 @@ def _check_common(op: str, x: Tensor, w: Tensor, b: Tensor | None, stride: Ints,
     if w.ndim != nd + 2:
         raise RuntimeError(f"[{op}] Expected {nd + 2}-dimensional weight for {nd}-d "
                            f"convolution, but got weight of size {fmt_shape(w.shape)}")
-    if not x.dtype.is_floating_point:
-        raise RuntimeError(f"[{op}] expected a floating point input, got {x.dtype}")
+    if x.dtype == ember_bool:
+        raise RuntimeError(f"[{op}] \"{op}\" not implemented for 'Bool'")
     check_float(op, x, w, b)
     if groups <= 0:
         raise RuntimeError(f"[{op}] non-positive groups is not supported, got groups={groups}")

@@ -137,14 +137,19 @@ def _out_shape(x: Tensor, tables: Tables) -> tuple[int, ...]:
     return (*x.shape[:2], *(t.shape[0] for t in tables))
 
 
+def _lowest(x: Tensor) -> float:
+    if x.dtype.is_floating_point:
+        return -math.inf
+    return float(np.iinfo(np.dtype(str(x.dtype).split(".")[-1])).min)
+
+
 def _pool_max_composite(x: Tensor, tables: Tables) -> tuple[Tensor, Tensor]:
-    vals, idx_t = _gathered(x, tables, -math.inf)
+    vals, idx_t = _gathered(x, tables, _lowest(x))
     n, c, lsize, ksize = vals.shape
-    # NaN wins, as in the kernels: rank NaN above everything before taking the argmax.
-    rank = ember.where(vals.isnan(), _const(x, math.inf), vals)
-    nan_first = vals.isnan().to(ember.int64).argmax(-1, keepdim=True)
-    has_nan = vals.isnan().any(-1, keepdim=True)
-    arg = ember.where(has_nan, nan_first, rank.argmax(-1, keepdim=True))
+    arg = vals.argmax(-1, keepdim=True)
+    if x.dtype.is_floating_point:  # NaN wins, as in the kernels
+        nan_first = vals.isnan().to(ember.int64).argmax(-1, keepdim=True)
+        arg = ember.where(vals.isnan().any(-1, keepdim=True), nan_first, arg)
     out = vals.gather(-1, arg).reshape(_out_shape(x, tables))
     flat = idx_t.expand(n, c, lsize, ksize).gather(-1, arg)
     total = math.prod(x.shape[2:])
@@ -163,8 +168,11 @@ def _pool_max_backward_composite(g: Tensor, indices: Tensor, input_size: tuple[i
 def _pool_avg_composite(x: Tensor, tables: Tables, divisors: Tables, override: float | None
                         ) -> Tensor:
     vals, _ = _gathered(x, tables, 0.0)
-    div = _const(x, _divisor(divisors, override))
-    return (vals.sum(-1) / div).reshape(_out_shape(x, tables))
+    div = _divisor(divisors, override)
+    if not x.dtype.is_floating_point:  # integer division truncates, as in torch
+        mean = vals.sum(-1).to(ember.float64) / _const(x, div, ember.float64)
+        return mean.trunc().to(x.dtype).reshape(_out_shape(x, tables))
+    return (vals.sum(-1) / _const(x, div)).reshape(_out_shape(x, tables))
 
 
 def _pool_avg_backward_composite(g: Tensor, tables: Tables, divisors: Tables,
@@ -263,7 +271,7 @@ def _tuple(op: str, name: str, v: Any, nd: int) -> tuple[int, ...]:
     return (int(v),) * nd
 
 
-def _batched(op: str, x: Tensor, nd: int) -> tuple[Tensor, bool]:
+def _batched(op: str, x: Tensor, nd: int, integers: bool = False) -> tuple[Tensor, bool]:
     if not isinstance(x, Tensor):
         raise TypeError(f"{op}(): argument 'input' must be Tensor, not {type(x).__name__}")
     if x.ndim not in (nd + 1, nd + 2):
@@ -272,8 +280,9 @@ def _batched(op: str, x: Tensor, nd: int) -> tuple[Tensor, bool]:
     if any(s == 0 for s in x.shape[-nd - 1:]):
         raise RuntimeError(f"[{op}] Expected input with non-zero channel and spatial sizes, "
                            f"but got input of size: {fmt_shape(x.shape)}")
-    if not x.dtype.is_floating_point:
-        raise RuntimeError(f"[{op}] expected a floating point input, got {x.dtype}")
+    if not x.dtype.is_floating_point and not (integers and x.dtype != ember.bool):
+        name = str(x.dtype).split(".")[-1]
+        raise NotImplementedError(f"[{op}] \"{op}\" not implemented for '{name}'")
     return (x.unsqueeze(0), True) if x.ndim == nd + 1 else (x, False)
 
 
@@ -325,7 +334,7 @@ def _sliding(op: str, x: Tensor, k: Sequence[int], s: Sequence[int], p: Sequence
 
 def _max_pool(op: str, nd: int, input: Tensor, kernel_size: Any, stride: Any,  # noqa: A002
               padding: Any, dilation: Any, ceil_mode: bool) -> tuple[Tensor, Tensor]:
-    x, unbatched = _batched(op, input, nd)
+    x, unbatched = _batched(op, input, nd, integers=True)
     k, s, p, d = _window_args(op, nd, kernel_size, stride, padding, dilation)
     _, tables = _sliding(op, x, k, s, p, d, ceil_mode)
     out, indices = pool_max(x, tables)
@@ -424,7 +433,7 @@ def max_pool3d(input: Tensor, kernel_size: Any, stride: Any = None,  # noqa: A00
 def _avg_pool(op: str, nd: int, input: Tensor, kernel_size: Any, stride: Any,  # noqa: A002
               padding: Any, ceil_mode: bool, count_include_pad: bool,
               divisor_override: int | None) -> Tensor:
-    x, unbatched = _batched(op, input, nd)
+    x, unbatched = _batched(op, input, nd, integers=True)
     k, s, p, d = _window_args(op, nd, kernel_size, stride, padding, 1)
     if divisor_override is not None and divisor_override == 0:
         raise RuntimeError(f"[{op}] divisor must be not zero")

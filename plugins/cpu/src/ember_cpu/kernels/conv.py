@@ -134,10 +134,17 @@ def _by_row(a: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(a.transpose(1, 0, 2)).reshape(a.shape[1], -1)
 
 
+def _work_dtype(dtype: np.dtype) -> np.dtype:
+    if dtype in (np.float32, np.float64):
+        return dtype
+    return np.dtype(np.float64 if dtype.kind in "iub" else np.float32)
+
+
 def _promote(*arrays: np.ndarray | None) -> tuple[Any, np.dtype]:
-    """Arrays as contiguous float32/float64 (half precision computes in float32)."""
+    """Arrays as contiguous float32/float64: half precision computes in float32, integers
+    in float64 (exact below 2**53; results are cast back, truncating like torch)."""
     dtype = arrays[0].dtype  # type: ignore[union-attr]
-    work = dtype if dtype in (np.float32, np.float64) else np.dtype(np.float32)
+    work = _work_dtype(dtype)
     out = tuple(None if a is None else np.ascontiguousarray(a, dtype=work) for a in arrays)
     return out, dtype
 

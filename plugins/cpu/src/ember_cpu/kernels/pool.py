@@ -20,8 +20,13 @@ def _fn(name: str, dtype: np.dtype) -> Any:
 
 
 def _work(a: np.ndarray) -> tuple[np.ndarray, np.dtype]:
+    """``a`` as contiguous float32/float64 (half precision in float32, integers in float64,
+    exact below 2**53) and its own dtype, to cast results back to."""
     dtype = a.dtype
-    work = dtype if dtype in (np.float32, np.float64) else np.dtype(np.float32)
+    if dtype in (np.float32, np.float64):
+        work = dtype
+    else:
+        work = np.dtype(np.float64 if dtype.kind in "iu" else np.float32)
     return np.ascontiguousarray(a, dtype=work), dtype
 
 
