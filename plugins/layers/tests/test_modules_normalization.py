@@ -184,7 +184,7 @@ def test_input_dim_errors():
                         ("BatchNorm3d", (2, 3, 4, 5)), ("InstanceNorm1d", (2,)),
                         ("InstanceNorm2d", (2, 3)), ("InstanceNorm3d", (2, 3, 4))):
         check_error(lambda lib, x, n=name: getattr(lib.nn, n)(3)(x), Arg(arr(shape)),
-                    match=r"expected .*D input \(got \dD input\)")
+                    match=r"Norm\dd\] expected .*D input \(got \dD input of shape")
     check_error(lambda lib, x: lib.nn.BatchNorm1d(3)(x), Arg(arr((1, 3))),
                 match="Expected more than 1 value per channel when training")
 

@@ -75,4 +75,4 @@ def check_float(op: str, t: Tensor) -> None:
 def check_p(op: str, p: float) -> None:
     """The dropout probability check of ``torch.nn.functional``."""
     if p < 0.0 or p > 1.0:
-        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+        raise ValueError(f"[{op}] dropout probability has to be between 0 and 1, but got {p}")

@@ -145,7 +145,8 @@ def _dims_check(name: str, allowed: tuple[int, ...]) -> Any:
 
     def check(self: Any, input: Tensor) -> None:  # noqa: A002
         if input.ndim not in allowed:
-            raise ValueError(f"expected {words} input (got {input.ndim}D input)")
+            raise ValueError(f"[{name}] expected {words} input (got {input.ndim}D input of "
+                             f"shape {list(input.shape)})")
 
     check.__name__ = "_check_input_dim"
     return check
@@ -246,7 +247,8 @@ class _InstanceNorm(_NormBase):
         feature_dim = input.ndim - self._no_batch_dim
         if input.shape[feature_dim] != self.num_features:
             if self.affine:
-                raise ValueError(f"expected input's size at dim={feature_dim} to match "
+                raise ValueError(f"[{type(self).__name__}] expected input's size at "
+                                 f"dim={feature_dim} to match "
                                  f"num_features ({self.num_features}), but got: "
                                  f"{input.shape[feature_dim]}.")
             warnings.warn(f"input's size at dim={feature_dim} does not match num_features. "

@@ -178,7 +178,8 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,  # noqa
     tensor([-1.0000,  0.5000,  1.0000])
     """
     if min_val > max_val:
-        raise ValueError("min_val cannot be greater than max_val")
+        raise ValueError(f"[hardtanh] min_val cannot be greater than max_val (got "
+                         f"min_val={min_val}, max_val={max_val})")
     return _maybe_inplace(_hardtanh, input, inplace, "hardtanh_", min_val, max_val)
 
 
@@ -332,7 +333,7 @@ def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  #
     tensor([2.])
     """
     if alpha == 0:
-        raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
+        raise RuntimeError("[celu] ZeroDivisionError: alpha cannot be 0 for CELU")
     return _maybe_inplace(_elu, input, inplace, "celu_", alpha, 1.0, 1.0 / alpha)
 
 
@@ -425,7 +426,7 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:  # noqa: A002
     channels = input.shape[1] if input.ndim >= 2 else 1
     n = weight.numel()
     if n != 1 and n != channels:
-        raise RuntimeError("Mismatch of parameter numbers and input channel size. Found "
+        raise RuntimeError("[prelu] Mismatch of parameter numbers and input channel size. Found "
                            f"parameter numbers = {n} and channel size = {channels}.")
     if n == 1 or input.ndim < 2:
         w = weight.reshape(())
@@ -544,7 +545,8 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:  # noqa: A002
     tensor([0.])
     """
     if approximate not in ("none", "tanh"):
-        raise RuntimeError("approximate argument must be either none or tanh.")
+        raise RuntimeError(f"[gelu] approximate argument must be either none or tanh. (got "
+                           f"{approximate!r})")
     return _pointwise(input, "gelu", "GeluBackward0", _gelu_composite, _bw_gelu, (approximate,))
 
 
@@ -842,7 +844,7 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:  # noqa: A002
     tensor([1.])
     """
     if input.ndim == 0:
-        raise RuntimeError("glu does not support scalars because halving size must be even")
+        raise RuntimeError("[glu] glu does not support scalars because halving size must be even")
     d = dim + input.ndim if dim < 0 else dim
     if not 0 <= d < input.ndim:
         raise IndexError(f"Dimension out of range (expected to be in range of "

@@ -96,8 +96,8 @@ def batch_norm(input: Tensor, running_mean: Tensor | None,  # noqa: A002
     if use_batch:
         count = input.numel() // max(channels, 1)
         if training and count == 1:
-            raise ValueError("Expected more than 1 value per channel when training, got input "
-                             f"size {input.shape}")
+            raise ValueError("[batch_norm] Expected more than 1 value per channel when training, "
+                             f"got input size {input.shape}")
         mean = input.mean(dims)
         var = input.var(dims, unbiased=False)
         if training:
@@ -154,7 +154,8 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None,  # noqa: A0
                           eps)
     spatial = math.prod(input.shape[2:])
     if spatial == 1:
-        raise ValueError("Expected more than 1 spatial element when training, got input size "
+        raise ValueError("[instance_norm] Expected more than 1 spatial element when training, got "
+                         "input size "
                          f"{input.shape}")
     dims = tuple(range(2, input.ndim))
     mean = input.mean(dims, keepdim=True)

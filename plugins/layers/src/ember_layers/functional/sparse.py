@@ -127,7 +127,7 @@ def _bag_ids(offsets: Tensor, n: int, include_last: bool) -> tuple[Tensor, Tenso
     and the number of bags."""
     offs = offsets.to(ember.int64)
     if offs.ndim != 1:
-        raise ValueError("offsets has to be a 1D Tensor")
+        raise ValueError("[embedding_bag] offsets has to be a 1D Tensor")
     starts = offs[:-1] if include_last else offs
     bags = starts.shape[0]
     end = int(offs[-1].item()) if include_last and offs.shape[0] else n
@@ -211,11 +211,12 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None, 
                          f"not None, then it must have the same shape as the input "
                          f"({input.shape})")
     if weight.ndim != 2:
-        raise ValueError(f"weight has to be a 2D Tensor, but got Tensor of dimension "
-                         f"{weight.ndim}")
+        raise ValueError(f"[embedding_bag] weight has to be a 2D Tensor, but got Tensor of "
+                         f"dimension {weight.ndim}")
     if input.ndim == 2:
         if offsets is not None:
-            raise ValueError("if input is 2D, then offsets has to be None, as input is treated "
+            raise ValueError("[embedding_bag] if input is 2D, then offsets has to be None, as "
+                             "input is treated "
                              "is a mini-batch of fixed length sequences. However, found offsets "
                              f"of type {type(offsets)}")
         offsets = ember.arange(0, input.numel(), max(input.shape[1], 1), device=input.device)
@@ -227,18 +228,19 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None, 
             per_sample_weights = per_sample_weights.reshape(-1)
     elif input.ndim == 1:
         if offsets is None:
-            raise ValueError("offsets has to be a 1D Tensor but got None")
+            raise ValueError("[embedding_bag] offsets has to be a 1D Tensor but got None")
         if offsets.ndim != 1:
-            raise ValueError("offsets has to be a 1D Tensor")
+            raise ValueError("[embedding_bag] offsets has to be a 1D Tensor")
     else:
-        raise ValueError(f"input has to be 1D or 2D Tensor, but got Tensor of dimension "
-                         f"{input.ndim}")
+        raise ValueError(f"[embedding_bag] input has to be 1D or 2D Tensor, but got Tensor of "
+                         f"dimension {input.ndim}")
     if mode not in ("sum", "mean", "max"):
-        raise ValueError("mode has to be one of sum, mean or max")
+        raise ValueError(f"[embedding_bag] mode has to be one of sum, mean or max (got {mode!r})")
     if mode == "max" and scale_grad_by_freq:
-        raise ValueError("max mode does not support scaling the gradient by the frequency")
+        raise ValueError("[embedding_bag] max mode does not support scaling the gradient by the "
+                         "frequency")
     if mode == "max" and sparse:
-        raise ValueError("max mode does not support sparse weights")
+        raise ValueError("[embedding_bag] max mode does not support sparse weights")
     num = weight.shape[0]
     pad = _resolve_padding(padding_idx, num, "embedding_bag")
     idx = _check_indices("embedding_bag", input, num)
@@ -285,19 +287,21 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
             [0, 0, 1]])
     """
     if tensor.dtype is not ember.int64:
-        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor. "
-                           f"(got {dtype_name(tensor)} tensor of shape {shape_str(tensor)})")
+        raise RuntimeError("[one_hot] one_hot is only applicable to index tensor of type "
+                           f"LongTensor. (got {dtype_name(tensor)} tensor of shape "
+                           f"{shape_str(tensor)})")
     if tensor.numel() == 0:
         if num_classes == -1:
-            raise RuntimeError("Can not infer total number of classes from empty tensor.")
+            raise RuntimeError("[one_hot] Can not infer total number of classes from empty tensor.")
     else:
         if int(tensor.min().item()) < 0:
-            raise RuntimeError("Class values must be non-negative.")
+            raise RuntimeError(f"[one_hot] Class values must be non-negative. (got a minimum of "
+                               f"{int(tensor.min().item())})")
         top = int(tensor.max().item())
         if num_classes == -1:
             num_classes = top + 1
         elif top >= num_classes:
-            raise RuntimeError(f"Class values must be smaller than num_classes. (one_hot got "
+            raise RuntimeError(f"[one_hot] Class values must be smaller than num_classes. (got "
                                f"{top} with num_classes={num_classes})")
     classes = ember.arange(num_classes, device=tensor.device)
     return (tensor.unsqueeze(-1) == classes).to(ember.int64)
