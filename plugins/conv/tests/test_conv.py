@@ -168,3 +168,18 @@ def test_integer_convolution_like_torch() -> None:
           grad=False)
     check(lambda lib, x, w: lib.nn.functional.conv_transpose2d(x, w.transpose(0, 1)), x, w,
           grad=False)
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # fork() in a threaded process
+def test_conv_in_forked_child_after_parent_used_the_thread_pool() -> None:
+    """DataLoader workers fork; the cpu kernels' thread pool must not hang there."""
+    import os
+
+    x, w = ember.randn(8, 16, 32, 32), ember.randn(16, 16, 3, 3)
+    y = ember.nn.functional.conv2d(x, w, padding=1)  # big enough for the thread pool
+    pid = os.fork()
+    if pid == 0:  # the child: same result, then leave without running pytest's teardown
+        z = ember.nn.functional.conv2d(x, w, padding=1)
+        os._exit(0 if float((z - y).abs().max()) == 0.0 else 1)
+    _, status = os.waitpid(pid, 0)
+    assert status == 0

@@ -8,6 +8,7 @@ those documented in ``ember_conv.ops.conv``.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -30,17 +31,21 @@ _CHUNK_ELEMS = 1 << 22
 # its im2col/col2im and single-threaded products (no two spinning thread pools at once).
 _PARALLEL_MIN_MACS = 1 << 24
 
-_POOL: dict[str, Any] = {"executor": None, "workers": 0, "blas": None}
+_POOL: dict[str, Any] = {"executor": None, "workers": 0, "pid": 0, "blas": None}
 _POOL_LOCK = threading.Lock()
 
 
 def _executor(workers: int) -> ThreadPoolExecutor:
+    """The shared pool of ``workers`` threads (rebuilt in a forked child, whose copy of
+    the parent's pool has no threads behind it)."""
     with _POOL_LOCK:
-        if _POOL["workers"] != workers:
-            if _POOL["executor"] is not None:
+        pid = os.getpid()
+        if _POOL["workers"] != workers or _POOL["pid"] != pid:
+            if _POOL["executor"] is not None and _POOL["pid"] == pid:
                 _POOL["executor"].shutdown(wait=False)
             _POOL["executor"] = ThreadPoolExecutor(workers, thread_name_prefix="ember-conv")
             _POOL["workers"] = workers
+            _POOL["pid"] = pid
         return _POOL["executor"]
 
 
