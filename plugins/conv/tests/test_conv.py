@@ -181,5 +181,17 @@ def test_conv_in_forked_child_after_parent_used_the_thread_pool() -> None:
     if pid == 0:  # the child: same result, then leave without running pytest's teardown
         z = ember.nn.functional.conv2d(x, w, padding=1)
         os._exit(0 if float((z - y).abs().max()) == 0.0 else 1)
-    _, status = os.waitpid(pid, 0)
+    import signal
+    import time
+
+    deadline = time.monotonic() + 60
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            raise AssertionError("the forked child hung in conv2d")
+        time.sleep(0.05)
     assert status == 0
