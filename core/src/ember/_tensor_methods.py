@@ -36,7 +36,7 @@ _METHODS = [
     "moveaxis", "expand", "expand_as", "broadcast_to", "clone", "contiguous", "split",
     "tensor_split", "chunk", "unbind", "narrow", "select", "flip", "fliplr", "flipud", "roll",
     "rot90", "repeat", "tile", "tril", "triu", "diagonal", "diag_embed", "diag", "unfold",
-    "split_with_sizes", "as_strided", "repeat_interleave", "ravel",
+    "split_with_sizes", "as_strided", "repeat_interleave", "ravel", "diff",
     # indexing
     "gather", "take_along_dim", "scatter", "scatter_add", "scatter_reduce", "index_select",
     "index_add", "index_copy", "index_fill", "index_put", "masked_fill", "masked_select",

@@ -559,6 +559,7 @@ def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = 
     from .reduction import SortResult
 
     if input.ndim == 0:
+        wrap_dim(dim, 0, "sort")
         return SortResult(input.clone(), input.new_zeros((), dtype=dt.int64))
     d = wrap_dim(dim, input.ndim, "sort")
     k = input._k
@@ -591,6 +592,11 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
     n = input.shape[d] if input.ndim else 1
     if not 0 <= k <= n:
         raise RuntimeError("selected index k out of range")
+    if input.ndim == 0:
+        from .shape import clone
+
+        vals = clone(input) if k else input.reshape(1)[:0]
+        return TopkResult(vals, input.new_zeros(() if k else (0,), dtype=dt.int64))
     kt = input._k
     data = input._data if input.ndim else kt.reshape(input._data, (1,), None)
     v, i = kt.topk(data, k, d, largest, sorted)

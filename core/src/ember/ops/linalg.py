@@ -161,7 +161,7 @@ def cross(input: Tensor, other: Tensor, dim: int | None = None) -> Tensor:  # no
     if dim is None:
         import warnings
 
-        sizes = [i for i, s in enumerate(a.shape) if s == 3]
+        sizes = [i for i, s in enumerate(input.shape) if s == 3]
         if not sizes:
             raise RuntimeError("no dimension of size 3 in input")
         warnings.warn("Using torch.cross without specifying the dim arg is deprecated.\n"

@@ -545,6 +545,9 @@ def cummin(input: Tensor, dim: int) -> Any:  # noqa: A002
 
 def logcumsumexp(input: Tensor, dim: int) -> Tensor:  # noqa: A002
     """``log(cumsum(exp(input)))`` computed stably."""
+    if input.numel() == 0:
+        wrap_dim(dim, input.ndim, "logcumsumexp")
+        return input * 1
     m = amax(input.detach(), dim, keepdim=True)
     from .pointwise import where
 

@@ -104,6 +104,7 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> Any
     tensor(2.)
     """
     d = wrap_dim(dim, input.ndim, "kthvalue")
+    _check_nonempty("kthvalue", input, d)
     x = input if input.ndim else input.reshape(1)
     n = x.shape[d]
     if not 1 <= k <= n:
@@ -166,6 +167,9 @@ def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False,  # 
         inv = inv.reshape(arr.shape)
     else:
         d = wrap_dim(dim, input.ndim, "unique")
+        if any(size == 0 for i, size in enumerate(arr.shape) if i != d):
+            raise RuntimeError("There are 0 sized dimensions, and they aren't selected, so "
+                               "unique cannot be applied")
         if arr.shape[d] == 0:
             vals, inv, counts = arr, np.zeros(0, np.int64), np.zeros(0, np.int64)
         else:

@@ -132,6 +132,8 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:  # 
     """Merge dims ``start_dim..end_dim`` into one."""
     nd = input.ndim
     if nd == 0:
+        wrap_dim(start_dim, nd, "flatten")
+        wrap_dim(end_dim, nd, "flatten")
         return reshape(input, (1,))
     s = wrap_dim(start_dim, nd, "flatten")
     e = wrap_dim(end_dim, nd, "flatten")
@@ -239,6 +241,10 @@ def movedim(input: Tensor, source: Any, destination: Any) -> Tensor:  # noqa: A0
     nd = input.ndim
     src = [source] if isinstance(source, int) else list(source)
     dst = [destination] if isinstance(destination, int) else list(destination)
+    if nd == 0:
+        for d in src + dst:
+            wrap_dim(d, nd, "movedim")
+        return _plain_alias(input)
     if len(src) != len(dst):
         raise RuntimeError(f"movedim: Invalid source or destination dims: source ({src} dims) "
                            f"should contain the same number of dims as destination ({dst} dims)")
@@ -512,6 +518,8 @@ def column_stack(tensors: Sequence[Tensor]) -> Tensor:
 
 def narrow(input: Tensor, dim: int, start: Any, length: int) -> Tensor:  # noqa: A002
     """A view of ``length`` elements of dim ``dim`` from ``start``."""
+    if input.ndim == 0:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
     d = wrap_dim(dim, input.ndim, "narrow")
     size = input._data.shape[d]
     start = int(start)
@@ -541,6 +549,8 @@ def select(input: Tensor, dim: int, index: int) -> Tensor:  # noqa: A002
 def split(tensor: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
     """Split into chunks of ``split_size`` (the last may be smaller) or into the given list
     of sizes, along ``dim``; each chunk is a view."""
+    if tensor.ndim == 0:
+        raise RuntimeError("split expects at least a 1-dimensional tensor")
     d = wrap_dim(dim, tensor.ndim, "split")
     size = tensor._data.shape[d]
     if isinstance(split_size_or_sections, int):
@@ -588,6 +598,8 @@ def tensor_split(input: Tensor, indices_or_sections: Any, dim: int = 0) -> tuple
 
 def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:  # noqa: A002
     """Split into ``chunks`` views of equal size (the last may be smaller)."""
+    if input.ndim == 0:
+        raise RuntimeError("chunk expects at least a 1-dimensional tensor")
     if chunks <= 0:
         raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " f"{chunks}")
     d = wrap_dim(dim, input.ndim, "chunk")
@@ -613,6 +625,8 @@ def flip(input: Tensor, dims: Any) -> Tensor:  # noqa: A002
     """Reverse the order of elements along ``dims`` (a copy)."""
     dims_t = (dims,) if isinstance(dims, int) else tuple(dims)
     norm = tuple(wrap_dim(d, input.ndim, "flip") for d in dims_t)
+    if input.ndim == 0:
+        return clone(input)
     out = wrap(input._k.flip(input._data, norm), input._device, input._k)
     if input._rg and GRAD.enabled:
         record("FlipBackward0", _bw_flip, (input,), out, attrs=norm)
@@ -631,6 +645,29 @@ def flipud(input: Tensor) -> Tensor:  # noqa: A002
     if input.ndim < 1:
         raise RuntimeError("Input must be >= 1-d.")
     return flip(input, (0,))
+
+
+def diff(input: Tensor, n: int = 1, dim: int = -1, prepend: Tensor | None = None,  # noqa: A002
+         append: Tensor | None = None) -> Tensor:
+    """The ``n``-th forward difference ``out[i] = x[i + 1] - x[i]`` along ``dim``, after
+    concatenating ``prepend`` and ``append``; booleans use ``!=`` (xor)."""
+    if input.ndim == 0:
+        raise RuntimeError("diff expects input to be at least one-dimensional")
+    if n < 0:
+        raise RuntimeError(f"order must be non-negative but got {n}")
+    d = wrap_dim(dim, input.ndim, "diff")
+    x = input
+    if prepend is not None or append is not None:
+        parts = [p for p in (prepend, input, append) if p is not None]
+        x = cat([p if p.ndim else p.expand(*[1 if i == d else s for i, s in
+                                             enumerate(input.shape)]) for p in parts], d)
+    for _ in range(n):
+        size = x.shape[d]
+        if size == 0:
+            break
+        hi, lo = narrow(x, d, 1, size - 1), narrow(x, d, 0, size - 1)
+        x = hi != lo if x.dtype is dt.bool else hi - lo
+    return x
 
 
 def ravel(input: Tensor) -> Tensor:  # noqa: A002
