@@ -125,3 +125,17 @@ def test_gradgradcheck_detects_wrong_double_backward():
         x = leaf(lib, a)
         assert lib.autograd.gradcheck(BadDouble.apply, (x,))
         assert lib.autograd.gradgradcheck(BadDouble.apply, (x,), raise_exception=False) is False
+
+
+def test_outputs_that_do_not_require_grad():
+    a = arr(11, (2,))
+    for lib in (ember, torch):
+        x = leaf(lib, a)
+        # ignored next to a differentiable output
+        assert lib.autograd.gradcheck(lambda t: (t * 2, t.detach() * 3), (x,))
+        assert lib.autograd.gradcheck(lambda t: (t * 2, t.argmax()), (x,))
+        # checked (numerical gradient must be zero) when no output is differentiable
+        assert lib.autograd.gradcheck(lambda t: t.detach() * 0 + 1, (x,))
+        with pytest.raises(RuntimeError, match="Numerical gradient for function expected to "
+                                               "be zero"):
+            lib.autograd.gradcheck(lambda t: t.detach() * 3, (x,))
