@@ -252,8 +252,8 @@ class Function(metaclass=_FunctionMeta):
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
         """Run the Function on ``args`` and record it for autograd when needed."""
         if kwargs or (_uses_setup_context(cls) and cls._has_defaults()):
-            args = _bind(cls, args, kwargs)
-        return _apply(cls, args)
+            args, kwargs = _bind(cls, args, kwargs)
+        return _apply(cls, args, kwargs)
 
     @classmethod
     def _has_defaults(cls) -> bool:
@@ -280,23 +280,19 @@ def _signature_of(cls: type[Function]) -> inspect.Signature:
 
 
 def _bind(cls: type[Function], args: tuple[Any, ...], kwargs: dict[str, Any]
-          ) -> tuple[Any, ...]:
+          ) -> tuple[tuple[Any, ...], dict[str, Any]]:
     """Turn keyword arguments and defaults into positional ones (the node has one input
-    slot per forward parameter)."""
+    slot per positional forward parameter); keyword-only parameters stay keywords."""
     sig = _signature_of(cls)
     try:
         bound = sig.bind(*args, **kwargs)
     except TypeError as exc:
         raise TypeError(f"{cls.__name__}.apply(): {exc}") from None
     bound.apply_defaults()
-    out = list(bound.args)
-    for name, value in bound.kwargs.items():
-        out.append(value)
-        del name
-    return tuple(out)
+    return tuple(bound.args), dict(bound.kwargs)
 
 
-def _apply(cls: type[Function], args: tuple[Any, ...]) -> Any:
+def _apply(cls: type[Function], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     tensor_args = [a if isinstance(a, Tensor) else None for a in args]
     recording = GRAD.enabled and any(t is not None and t._rg for t in tensor_args)
     edges = tuple(edge_of(t) if t is not None and recording else None for t in tensor_args)
@@ -309,10 +305,10 @@ def _apply(cls: type[Function], args: tuple[Any, ...]) -> Any:
     GRAD.enabled = False
     try:
         if setup:
-            outputs = cls.forward(*args)
+            outputs = cls.forward(*args, **kwargs)
             cls.setup_context(ctx, args, outputs)
         else:
-            outputs = cls.forward(ctx, *args)
+            outputs = cls.forward(ctx, *args, **kwargs)
     finally:
         GRAD.enabled = prev
 
