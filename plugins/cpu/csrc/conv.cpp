@@ -20,6 +20,9 @@ namespace {
 
 using Dims = std::array<int64_t, 3>;
 
+// Below this many elements a loop runs on one thread (a team costs more than it saves).
+constexpr int64_t kParallelWork = 1 << 16;
+
 struct Geometry {
   int64_t C;
   Dims in, k, s, p, d, out;
@@ -121,7 +124,8 @@ py::array_t<T> im2col(carray<T> x, int64_t n0, int64_t nb, std::vector<int64_t> 
   T* dst = cols.mutable_data();
   py::gil_scoped_release release;
   const int nt = threads > 0 ? threads : omp_get_max_threads();
-#pragma omp parallel for collapse(2) schedule(static) num_threads(nt)
+  const bool parallel = nt > 1 && nb * C * K * L >= kParallelWork;
+#pragma omp parallel for collapse(2) schedule(static) num_threads(nt) if (parallel)
   for (int64_t n = 0; n < nb; ++n) {
     for (int64_t r = 0; r < C * K; ++r) {
       const int64_t c = r / K, kk = r % K;
@@ -154,7 +158,8 @@ void col2im(carray<T> cols, carray<T> dx, int64_t n0, std::vector<int64_t> k,
   T* dst = dx.mutable_data();
   py::gil_scoped_release release;
   const int nt = threads > 0 ? threads : omp_get_max_threads();
-#pragma omp parallel for collapse(2) schedule(static) num_threads(nt)
+  const bool parallel = nt > 1 && nb * C * K * L >= kParallelWork;
+#pragma omp parallel for collapse(2) schedule(static) num_threads(nt) if (parallel)
   for (int64_t n = 0; n < nb; ++n) {
     for (int64_t c = 0; c < C; ++c) {
       T* xc = dst + ((n0 + n) * C + c) * S;

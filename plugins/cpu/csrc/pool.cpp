@@ -17,6 +17,10 @@ namespace ember {
 namespace {
 
 using itable = py::array_t<int64_t, py::array::c_style>;
+
+// Below this many element visits a loop runs on one thread: waking a team costs more than
+// it saves, and on a busy machine a descheduled team member stalls the whole call.
+constexpr int64_t kParallelWork = 1 << 16;
 using dtable = py::array_t<double, py::array::c_style>;
 
 struct Tables {
@@ -59,8 +63,9 @@ std::tuple<py::array_t<T>, py::array_t<int64_t>> max_pool(carray<T> x, itable t0
   const T* src = x.data();
   T* dst = out.mutable_data();
   int64_t* ind = idx.mutable_data();
+  const bool parallel = P * L * tb.K[0] * tb.K[1] * tb.K[2] >= kParallelWork;
   py::gil_scoped_release release;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (parallel)
   for (int64_t p = 0; p < P; ++p) {
     const T* plane = src + p * S;
     for (int64_t od = 0; od < tb.O[0]; ++od) {
@@ -112,8 +117,9 @@ py::array_t<T> max_pool_backward(carray<T> g, py::array_t<int64_t, py::array::c_
   py::array_t<T> dx({P, S});
   const T* src = g.data();
   T* dst = dx.mutable_data();
+  const bool parallel = P * (S + L) >= kParallelWork;
   py::gil_scoped_release release;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (parallel)
   for (int64_t p = 0; p < P; ++p) {
     T* plane = dst + p * S;
     for (int64_t i = 0; i < S; ++i) plane[i] = T(0);
@@ -134,7 +140,8 @@ void avg_pool_impl(const T* src, T* dst, int64_t P, const int64_t* in, const Tab
                    const double* d0, const double* d1, const double* d2, double override_) {
   const int64_t S = in[0] * in[1] * in[2];
   const int64_t L = tb.O[0] * tb.O[1] * tb.O[2];
-#pragma omp parallel for schedule(static)
+  const bool parallel = P * (L * tb.K[0] * tb.K[1] * tb.K[2] + S) >= kParallelWork;
+#pragma omp parallel for schedule(static) if (parallel)
   for (int64_t p = 0; p < P; ++p) {
     if (BACKWARD) {
       for (int64_t i = 0; i < S; ++i) dst[p * S + i] = T(0);
