@@ -98,17 +98,20 @@ std::tuple<py::array_t<T>, py::array_t<T>, py::array_t<T>> layer_norm_fwd(
     for (int64_t r = 0; r < m; ++r) {
       const T* row = src + r * n;
       T* orow = dst + r * n;
-      T sum = 0;
+      // Two passes with double accumulators (still SIMD): the mean, then the centered
+      // sum of squares, so rows with a large offset keep their precision.
+      double sum = 0;
 #pragma omp simd reduction(+ : sum)
-      for (int64_t j = 0; j < n; ++j) sum += row[j];
-      const T mu_t = n ? sum / static_cast<T>(n) : T(0);
-      T sq = 0;
+      for (int64_t j = 0; j < n; ++j) sum += static_cast<double>(row[j]);
+      const double mu = n ? sum / static_cast<double>(n) : 0.0;
+      double sq = 0;
 #pragma omp simd reduction(+ : sq)
       for (int64_t j = 0; j < n; ++j) {
-        const T d = row[j] - mu_t;
+        const double d = static_cast<double>(row[j]) - mu;
         sq += d * d;
       }
-      const T rs_t = static_cast<T>(1.0 / std::sqrt((n ? static_cast<double>(sq) / n : 0.0) + eps));
+      const T mu_t = static_cast<T>(mu);
+      const T rs_t = static_cast<T>(1.0 / std::sqrt((n ? sq / static_cast<double>(n) : 0.0) + eps));
 #pragma omp simd
       for (int64_t j = 0; j < n; ++j) {
         T v = (row[j] - mu_t) * rs_t;

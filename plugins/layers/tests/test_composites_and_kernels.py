@@ -128,3 +128,10 @@ def test_softmax_functional_forms():
     check(lambda lib, x: F(lib).softmin(x, 1, dtype=lib.float64), Arg(arr((3, 4))))
     with pytest.warns(UserWarning, match="Implicit dimension choice for log_softmax"):
         F(ember).log_softmax(ember.zeros(2, 3))
+
+
+def test_layer_norm_kernel_keeps_precision_for_offset_rows():
+    x = (1000 + np.random.default_rng(0).standard_normal((4, 50000))).astype(np.float32)
+    ref = torch.nn.functional.layer_norm(torch.tensor(x, dtype=torch.float64), (50000,))
+    out = F(ember).layer_norm(ember.tensor(x), (50000,))
+    np.testing.assert_allclose(out.numpy(), ref.numpy(), atol=2e-4)
