@@ -9,8 +9,9 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-MODULES = ["conv", "padding", "pooling", "fold", "vision", "modules.conv", "modules.padding",
-           "modules.pooling", "modules.fold", "modules.lazy", "modules.vision"]
+MODULES = ["conv", "padding", "pool_ops", "pooling", "fractional", "fold", "vision",
+           "modules.conv", "modules.padding", "modules.pooling", "modules.fold",
+           "modules.lazy", "modules.vision"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -10,7 +10,8 @@ torch = pytest.importorskip("torch")
 from conv_parity import DTYPES, Arg, assert_close, check, check_error, distinct, rand  # noqa: E402
 
 import ember  # noqa: E402
-from ember_conv import pooling as P  # noqa: E402
+from ember_conv import pool_ops as P  # noqa: E402
+from ember_conv import pooling  # noqa: E402
 
 MAX = [
     (1, (2, 3, 9), {"kernel_size": 3}),
@@ -130,7 +131,7 @@ def test_composites_match_torch(kind: str) -> None:
     xn = distinct((2, 3, 7, 8), "float64")
     tx = torch.tensor(xn, requires_grad=True)
     ex = ember.tensor(xn)
-    _, tables = P._sliding("t", ex, (3, 2), (2, 2), (1, 1), (1, 1), True)
+    _, tables = pooling._sliding("t", ex, (3, 2), (2, 2), (1, 1), (1, 1), True)
     if kind == "max":
         ty, ti = torch.nn.functional.max_pool2d(tx, (3, 2), 2, 1, ceil_mode=True,
                                                 return_indices=True)
@@ -227,7 +228,7 @@ def test_integer_pooling_like_torch(call: object) -> None:
     x = distinct((2, 3, 7, 6), "float64") * 100
     check(call, Arg(x.round().astype("int64"), grad=False), grad=False)
     xe = ember.tensor(x.round().astype("int64"))
-    _, tables = P._sliding("t", xe, (3, 3), (2, 2), (1, 1), (1, 1), False)
+    _, tables = pooling._sliding("t", xe, (3, 3), (2, 2), (1, 1), (1, 1), False)
     ev, ei = P._pool_max_composite(xe, tables)
     tv, ti = torch.nn.functional.max_pool2d(torch.tensor(x.round().astype("int64")), 3, 2, 1,
                                             return_indices=True)

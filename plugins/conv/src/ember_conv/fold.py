@@ -20,7 +20,7 @@ import ember
 from ember.ops._base import GRAD, Tensor, record
 
 from ._utils import fmt_shape, run
-from .pooling import _flat_index, _gathered, _sliding_table
+from .pool_ops import _flat_index, _gathered, _sliding_table
 
 __all__ = ["unfold", "fold", "im2col", "col2im"]
 

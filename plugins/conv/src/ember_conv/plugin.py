@@ -21,9 +21,9 @@ FUNCTIONAL: dict[str, tuple[str, ...]] = {
     "pooling": tuple(f"{name}{n}d{suffix}" for n in (1, 2, 3) for suffix in ("", "_with_indices")
                      for name in ("max_pool", "adaptive_max_pool"))
     + tuple(f"{name}{n}d" for n in (1, 2, 3) for name in ("avg_pool", "adaptive_avg_pool",
-                                                          "lp_pool", "max_unpool"))
-    + tuple(f"fractional_max_pool{n}d{suffix}" for n in (2, 3)
-            for suffix in ("", "_with_indices")),
+                                                          "lp_pool", "max_unpool")),
+    "fractional": tuple(f"fractional_max_pool{n}d{suffix}" for n in (2, 3)
+                        for suffix in ("", "_with_indices")),
     "vision": ("pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "native_channel_shuffle",
                "interpolate", "upsample", "upsample_nearest", "upsample_bilinear",
                "grid_sample", "affine_grid"),

@@ -8,6 +8,7 @@ from typing import Any
 from ember.nn import Module
 from ember.ops._base import Tensor
 
+from .. import fractional
 from .. import pooling as F
 
 __all__ = ["MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d",
@@ -458,7 +459,7 @@ class FractionalMaxPool2d(_FractionalMaxPoolNd):
     ember.Size([1, 1, 2, 2])
     """
 
-    _fn = staticmethod(F.fractional_max_pool2d)
+    _fn = staticmethod(fractional.fractional_max_pool2d)
     _dims = 2
 
 
@@ -470,7 +471,7 @@ class FractionalMaxPool3d(_FractionalMaxPoolNd):
     ember.Size([1, 1, 2, 2, 2])
     """
 
-    _fn = staticmethod(F.fractional_max_pool3d)
+    _fn = staticmethod(fractional.fractional_max_pool3d)
     _dims = 3
 
 

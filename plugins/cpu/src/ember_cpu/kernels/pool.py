@@ -1,6 +1,6 @@
 """Fused pooling kernels (C++ with OpenMP): max pooling with indices, average pooling, and
 their backward passes, for every pooling flavour described by window tables. Signatures
-are those documented in ``ember_conv.pooling``."""
+are those documented in ``ember_conv.pool_ops``."""
 
 from __future__ import annotations
 
