@@ -65,6 +65,11 @@ def test_conv_transpose_output_size(output_size: list) -> None:
     _compare(e_mod, t_mod, rand((2, 3, 5, 6)), output_size=output_size)
 
 
+def test_conv_transpose_output_size_unbatched_dilated() -> None:
+    e_mod, t_mod = _pair_of("ConvTranspose1d", 2, 3, 3, stride=3, dilation=2, dtype="float64")
+    _compare(e_mod, t_mod, rand((2, 5), "float64"), output_size=[17])
+
+
 def test_conv_transpose_output_size_out_of_range() -> None:
     e_mod, t_mod = _pair_of("ConvTranspose2d", 3, 3, 3, stride=2, padding=1)
     with pytest.raises(ValueError, match="requested an output size"):

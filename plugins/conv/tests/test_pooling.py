@@ -182,6 +182,9 @@ LAYERS = [
     ("AdaptiveMaxPool2d", (3,), {"return_indices": True}, (2, 3, 7, 8)),
     ("AdaptiveMaxPool3d", ((1, 2, 3),), {}, (1, 2, 3, 4, 5)),
     ("LPPool1d", (2, 3), {"stride": 2}, (2, 3, 9)), ("LPPool2d", (2.0, 2), {}, (2, 3, 6, 6)),
+    ("LPPool3d", (3, 2), {"ceil_mode": True, "stride": 2}, (1, 2, 3, 5, 4)),
+    ("AvgPool2d", (3,), {"stride": 2, "padding": 1, "count_include_pad": False}, (3, 7, 7)),
+    ("MaxPool2d", (2,), {"dilation": 2}, (2, 3, 7, 7)),
 ]
 
 
