@@ -7,8 +7,9 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from small_modules import Holder, Linear  # noqa: E402
 from torch.nn.utils import parametrizations as TP  # noqa: E402
-from utils_parity import DTYPES, close, copy_state, e, tdt  # noqa: E402
+from utils_parity import DTYPES, close, copy_state, e, family_class, tdt  # noqa: E402
 
 import ember  # noqa: E402
 from ember.nn.utils import parametrizations as EP  # noqa: E402
@@ -16,7 +17,7 @@ from ember.nn.utils import parametrizations as EP  # noqa: E402
 
 def _linear_pair(dtype, i=5, o=4):
     t = torch.nn.Linear(i, o).to(tdt(dtype))
-    m = ember.nn.Linear(i, o, dtype=getattr(ember, dtype))
+    m = Linear(i, o, dtype=getattr(ember, dtype))
     copy_state(t, m)
     return t, m
 
@@ -71,7 +72,7 @@ def test_weight_norm_hook(dtype, dim):
 
 
 def test_weight_norm_errors():
-    m = ember.nn.Linear(2, 3)
+    m = Linear(2, 3)
     _quiet(ember.nn.utils.weight_norm, m)
     with pytest.raises(RuntimeError, match="Cannot register two weight_norm hooks on the same "
                                            "parameter weight"):
@@ -109,11 +110,20 @@ def test_spectral_norm_hook(dtype, dim, n_iter):
     close(m.weight, t.weight, dtype)
 
 
-def test_spectral_norm_conv_transposed_default_dim():
-    m = ember.nn.utils.spectral_norm(ember.nn.ConvTranspose2d(3, 5, 2))
+def test_spectral_norm_default_dim():
+    # dim 0 for ordinary modules; transposed convolutions (when ember-conv is loaded) use 1
+    m = ember.nn.utils.spectral_norm(Holder(5, 3, 2, 2))
+    assert m.weight_u.shape == (5,) and m.weight_v.shape == (12,)
+    m = EP.spectral_norm(Holder(5, 3, 2, 2))
+    assert m.parametrizations.weight[0].dim == 0
+    convt = family_class("ConvTranspose2d")
+    if convt is None:
+        return
+    m = ember.nn.utils.spectral_norm(convt(3, 5, 2))
     t = torch.nn.utils.spectral_norm(torch.nn.ConvTranspose2d(3, 5, 2))
     assert m.weight_u.shape == tuple(t.weight_u.shape) == (5,)
     assert m.weight_v.shape == tuple(t.weight_v.shape) == (12,)
+    assert EP.spectral_norm(convt(3, 5, 2)).parametrizations.weight[0].dim == 1
 
 
 def test_spectral_norm_state_dict_metadata_and_legacy_load():
@@ -140,7 +150,7 @@ def test_spectral_norm_state_dict_metadata_and_legacy_load():
 
 
 def test_spectral_norm_errors():
-    m = ember.nn.Linear(2, 3)
+    m = Linear(2, 3)
     with pytest.raises(ValueError, match="Expected n_power_iterations to be positive, but got "
                                          "n_power_iterations=0"):
         ember.nn.utils.spectral_norm(m, n_power_iterations=0)
@@ -223,7 +233,7 @@ def test_parametrized_spectral_norm_vector_and_converges():
     close(m.weight, t.weight)
     # on a matrix, registration runs 15 power iterations: sigma is close to the top
     # singular value
-    lin = ember.nn.Linear(8, 6, dtype=ember.float64)
+    lin = Linear(8, 6, dtype=ember.float64)
     w = lin.weight.detach().numpy().copy()
     EP.spectral_norm(lin)
     np.testing.assert_allclose(np.linalg.norm(lin.weight.detach().numpy(), 2), 1.0, rtol=0.05)
@@ -234,7 +244,7 @@ def test_parametrized_spectral_norm_errors():
     with pytest.raises(IndexError) as terr:
         TP.spectral_norm(torch.nn.Linear(2, 3), dim=2)
     with pytest.raises(IndexError) as eerr:
-        EP.spectral_norm(ember.nn.Linear(2, 3), dim=2)
+        EP.spectral_norm(Linear(2, 3), dim=2)
     assert str(eerr.value) == str(terr.value)
     with pytest.raises(ValueError, match="has no parameter or buffer with name 'nope'"):
-        EP.spectral_norm(ember.nn.Linear(2, 3), name="nope")
+        EP.spectral_norm(Linear(2, 3), name="nope")

@@ -3,6 +3,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from small_modules import Linear  # noqa: E402
 from torch.nn.utils import parametrizations as TP  # noqa: E402
 from utils_parity import DTYPES, close, copy_state, e, tdt  # noqa: E402
 
@@ -134,8 +135,8 @@ def test_assign_orthogonal_matrix_with_trivialization():
 
 def test_orthogonal_errors_match_torch():
     for tmod, emod, kwargs in [
-        (torch.nn.Linear(3, 3), ember.nn.Linear(3, 3), dict(orthogonal_map="qr")),
-        (torch.nn.Linear(3, 3), ember.nn.Linear(3, 3), dict(name="bias")),
+        (torch.nn.Linear(3, 3), Linear(3, 3), dict(orthogonal_map="qr")),
+        (torch.nn.Linear(3, 3), Linear(3, 3), dict(name="bias")),
     ]:
         with pytest.raises(ValueError) as terr:
             TP.orthogonal(tmod, **kwargs)
@@ -143,8 +144,8 @@ def test_orthogonal_errors_match_torch():
             EP.orthogonal(emod, **kwargs)
         assert str(eerr.value) == str(terr.value)
     with pytest.raises(ValueError, match="has no parameter or buffer with name 'nope'"):
-        EP.orthogonal(ember.nn.Linear(3, 3), name="nope")
-    m = EP.orthogonal(ember.nn.Linear(3, 3))
+        EP.orthogonal(Linear(3, 3), name="nope")
+    m = EP.orthogonal(Linear(3, 3))
     with pytest.raises(ValueError, match="Expected a matrix or batch of matrices of shape"):
         m.weight = ember.eye(2)
 
@@ -183,3 +184,26 @@ def test_linalg_helpers_match_torch():
     (L.householder_product(ea, etau2) * e(coef)).sum().backward()
     close(ea.grad, ta.grad)
     close(etau2.grad, ttau.grad)
+
+
+@pytest.mark.parametrize("orth_map", ["matrix_exp", "cayley", "householder"])
+def test_orthogonal_double_backward(orth_map):
+    t, m = _pair("float64", (4, 4), seed=2)
+    TP.orthogonal(t, orthogonal_map=orth_map)
+    EP.orthogonal(m, orthogonal_map=orth_map)
+    copy_state(t, m)
+    pert = torch.randn(4, 4, dtype=torch.float64) * 0.3
+    pert.diagonal().zero_()
+    with torch.no_grad():
+        t.parametrizations.weight.original.add_(pert)
+    with ember.no_grad():
+        m.parametrizations.weight.original.add_(e(pert))
+    to = t.parametrizations.weight.original
+    eo = m.parametrizations.weight.original
+    x = torch.randn(3, 4, dtype=torch.float64)
+    (g,) = torch.autograd.grad(((x @ t.weight.mT) ** 2).sum(), to, create_graph=True)
+    (eg,) = ember.autograd.grad(((e(x) @ m.weight.mT) ** 2).sum(), eo, create_graph=True)
+    close(eg, g)
+    (gg,) = torch.autograd.grad((g ** 2).sum(), to)
+    (egg,) = ember.autograd.grad((eg ** 2).sum(), eo)
+    close(egg, gg)

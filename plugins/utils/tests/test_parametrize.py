@@ -6,6 +6,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from small_modules import Linear  # noqa: E402
 from torch.nn.utils import parametrize as TPZ  # noqa: E402
 from utils_parity import DTYPES, close, copy_state, e, tdt  # noqa: E402
 
@@ -61,7 +62,7 @@ TC, EC = make_pair_classes()
 
 def _pair(dtype, i=4, o=4):
     t = torch.nn.Linear(i, o).to(tdt(dtype))
-    m = ember.nn.Linear(i, o, dtype=getattr(ember, dtype))
+    m = Linear(i, o, dtype=getattr(ember, dtype))
     copy_state(t, m)
     return t, m
 
@@ -75,8 +76,8 @@ def test_register_chain_forward_backward_state_dict(dtype):
     TPZ.register_parametrization(t, "weight", TC["Scale"](3.0))
     EPZ.register_parametrization(m, "weight", EC["Scale"](3.0))
     assert type(m).__name__ == "ParametrizedLinear"
-    assert isinstance(m, ember.nn.Linear)
-    assert EPZ.type_before_parametrizations(m) is ember.nn.Linear
+    assert isinstance(m, Linear)
+    assert EPZ.type_before_parametrizations(m) is Linear
     assert EPZ.is_parametrized(m) and EPZ.is_parametrized(m, "weight")
     assert not EPZ.is_parametrized(m, "bias")
     assert isinstance(m.parametrizations.weight, EPZ.ParametrizationList)
@@ -118,7 +119,7 @@ def test_remove_parametrizations(leave):
     close(m.weight, t.weight)
     TPZ.remove_parametrizations(t, "bias", leave_parametrized=leave)
     EPZ.remove_parametrizations(m, "bias", leave_parametrized=leave)
-    assert type(m) is ember.nn.Linear and not hasattr(m, "parametrizations")
+    assert type(m) is Linear and not hasattr(m, "parametrizations")
     assert list(m.state_dict()) == list(t.state_dict())
     close(m.bias, t.bias)
     assert isinstance(m.weight, ember.nn.Parameter) and isinstance(m.bias, ember.nn.Parameter)
@@ -185,7 +186,7 @@ def test_cached():
             calls.append(1)
             return x * 2
 
-    m = ember.nn.Linear(3, 3)
+    m = Linear(3, 3)
     EPZ.register_parametrization(m, "weight", Counting())
     calls.clear()
     _ = (m.weight, m.weight)
@@ -227,9 +228,9 @@ def test_load_state_dict_roundtrip():
 
 
 def test_transfer_parametrizations():
-    m1 = ember.nn.Linear(3, 3)
+    m1 = Linear(3, 3)
     EPZ.register_parametrization(m1, "weight", EC["Symmetric"]())
-    m2 = ember.nn.Linear(3, 3)
+    m2 = Linear(3, 3)
     EPZ.transfer_parametrizations_and_params(m1, m2)
     assert m2.parametrizations.weight.original is m1.parametrizations.weight.original
     np.testing.assert_array_equal(m2.weight.detach().numpy(), m1.weight.detach().numpy())

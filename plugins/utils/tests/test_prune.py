@@ -5,6 +5,7 @@ torch = pytest.importorskip("torch")
 
 import ember.nn.utils.prune as P  # noqa: E402
 import torch.nn.utils.prune as TP  # noqa: E402
+from small_modules import Linear  # noqa: E402
 from utils_parity import DTYPES, close, copy_state, e, tdt  # noqa: E402
 
 import ember  # noqa: E402
@@ -13,7 +14,7 @@ import ember  # noqa: E402
 def _pair(dtype="float32", i=6, o=5, seed=0):
     torch.manual_seed(seed)
     t = torch.nn.Linear(i, o).to(tdt(dtype))
-    m = ember.nn.Linear(i, o, dtype=getattr(ember, dtype))
+    m = Linear(i, o, dtype=getattr(ember, dtype))
     copy_state(t, m)
     return t, m
 
@@ -118,7 +119,7 @@ def test_global_unstructured_matches_torch():
 
 
 def test_global_unstructured_errors():
-    m = ember.nn.Linear(2, 2)
+    m = Linear(2, 2)
     with pytest.raises(TypeError, match="global_unstructured\\(\\): parameters is not an "
                                         "Iterable"):
         P.global_unstructured(5, P.L1Unstructured, amount=1)
@@ -131,7 +132,7 @@ def test_global_unstructured_errors():
 
 def test_random_unstructured_statistics():
     ember.manual_seed(0)
-    m = ember.nn.Linear(50, 40)
+    m = Linear(50, 40)
     P.random_unstructured(m, "weight", amount=0.3)
     assert int((m.weight_mask == 0).sum()) == round(0.3 * 2000)
     assert set(np.unique(m.weight_mask.numpy())) == {0.0, 1.0}
@@ -149,14 +150,14 @@ def test_random_unstructured_statistics():
 
 def test_random_structured_statistics():
     ember.manual_seed(1)
-    m = ember.nn.Linear(6, 10)
+    m = Linear(6, 10)
     P.random_structured(m, "weight", amount=0.4, dim=0)
     rows = m.weight_mask.numpy().sum(1)
     assert sorted(set(rows)) == [0.0, 6.0] and int((rows == 0).sum()) == 4
     counts = np.zeros(10)
     for seed in range(200):
         ember.manual_seed(seed)
-        mm = ember.nn.Linear(3, 10)
+        mm = Linear(3, 10)
         P.random_structured(mm, "weight", amount=3, dim=0)
         counts += mm.weight_mask.numpy()[:, 0] == 0
     assert counts.sum() == 600
@@ -194,7 +195,7 @@ def test_structured_errors_match_torch():
 
 
 def test_remove_unpruned_raises():
-    m = ember.nn.Linear(2, 2)
+    m = Linear(2, 2)
     with pytest.raises(ValueError, match="Parameter 'weight' of module .* has to be pruned"):
         P.remove(m, "weight")
 
@@ -216,7 +217,7 @@ def test_prune_method_directly_and_container_checks():
 
 
 def test_is_pruned_sees_submodules():
-    seq = ember.nn.Sequential(ember.nn.Linear(2, 2), ember.nn.Sequential(ember.nn.Linear(2, 2)))
+    seq = ember.nn.Sequential(Linear(2, 2), ember.nn.Sequential(Linear(2, 2)))
     assert not P.is_pruned(seq)
     P.identity(seq[1][0], "bias")
     assert P.is_pruned(seq)

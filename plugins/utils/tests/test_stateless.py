@@ -4,6 +4,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from small_modules import Linear, Tanh  # noqa: E402
 from torch.nn.utils import stateless as TS  # noqa: E402
 from utils_parity import DTYPES, close, copy_state, e, tdt  # noqa: E402
 
@@ -20,7 +21,7 @@ def _call(fn, *args, **kwargs):
 def _pair(dtype):
     t = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.Tanh(), torch.nn.Linear(3, 2))
     t = t.to(tdt(dtype))
-    m = ember.nn.Sequential(ember.nn.Linear(4, 3), ember.nn.Tanh(), ember.nn.Linear(3, 2))
+    m = ember.nn.Sequential(Linear(4, 3), Tanh(), Linear(3, 2))
     m = m.to(getattr(ember, dtype))
     copy_state(t, m)
     return t, m
@@ -67,8 +68,8 @@ def test_buffers_and_tied_weights():
     class ETied(ember.nn.Module):
         def __init__(self):
             super().__init__()
-            self.a = ember.nn.Linear(3, 3)
-            self.b = ember.nn.Linear(3, 3)
+            self.a = Linear(3, 3)
+            self.b = Linear(3, 3)
             self.b.weight = self.a.weight
             self.register_buffer("shift", ember.ones(3))
 
@@ -106,6 +107,6 @@ def test_strict_keys_error_matches_torch():
 
 
 def test_new_attribute_is_removed_afterwards():
-    m = ember.nn.Linear(2, 2)
+    m = Linear(2, 2)
     _call(ES.functional_call, m, {"extra": ember.ones(1)}, (ember.ones(1, 2),))
     assert not hasattr(m, "extra")

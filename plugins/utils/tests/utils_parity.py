@@ -41,3 +41,14 @@ def close(a, b, dtype="float64"):
     bn = b.detach().cpu().numpy() if hasattr(b, "detach") else np.asarray(b)
     assert an.shape == bn.shape, (an.shape, bn.shape)
     np.testing.assert_allclose(an, bn, **TOL[dtype])
+
+
+def family_class(name):
+    """``ember.nn.<name>`` when the family providing it is loaded, else None (the tox
+    ``utils`` environment installs only ember-core, ember-cpu and ember-utils)."""
+    from ember.plugins.namespace import MissingPluginError
+
+    try:
+        return getattr(ember.nn, name)
+    except MissingPluginError:
+        return None

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import ember
 from ember import Tensor
 
 
@@ -36,3 +37,10 @@ def norm_except_dim(v: Tensor, pow: float = 2, dim: int = 0) -> Tensor:  # noqa:
 def weight_norm_op(v: Tensor, g: Tensor, dim: int = 0) -> Tensor:
     """``v * (g / ||v||)`` with the norm taken by :func:`norm_except_dim` (``pow=2``)."""
     return v * (g / norm_except_dim(v, 2, dim))
+
+
+def normalize(x: Tensor, dim: int = 0, eps: float = 1e-12) -> Tensor:
+    """``x / max(||x||_2, eps)`` along ``dim`` (``F.normalize`` with ``p=2``), from core ops
+    so that ember-utils does not need ember-layers."""
+    norm = ember.norm(x, 2, dim=dim, keepdim=True)
+    return x / norm.clamp_min(eps).expand_as(x)

@@ -21,9 +21,12 @@ def skip_init(module_cls: type, *args: Any, **kwargs: Any) -> Any:
     ``device``.
 
     >>> import ember
-    >>> lin = skip_init(ember.nn.Linear, 4, 2)
-    >>> lin.weight.shape
-    ember.Size([2, 4])
+    >>> class Scale(ember.nn.Module):
+    ...     def __init__(self, n, device=None):
+    ...         super().__init__()
+    ...         self.weight = ember.nn.Parameter(ember.ones(n, device=device))
+    >>> skip_init(Scale, 3).weight.shape
+    ember.Size([3])
     """
     if not issubclass(module_cls, ember.nn.Module):
         raise RuntimeError(f"Expected a Module; got {module_cls}")

@@ -14,6 +14,8 @@ import ember
 from ember import Tensor
 from ember.nn import Module
 
+from ._families import available_classes
+
 __all__ = ["convert_conv2d_weight_memory_format", "convert_conv3d_weight_memory_format"]
 
 M = TypeVar("M", bound=Module)
@@ -53,16 +55,16 @@ def convert_conv2d_weight_memory_format(module: M, memory_format: Any) -> M:
         ``module`` itself. The weights keep their values and shapes; with
         ``channels_last`` they satisfy ``weight.is_contiguous(memory_format=channels_last)``.
 
-    >>> import ember
-    >>> conv = ember.nn.Conv2d(3, 8, 3)
-    >>> conv = convert_conv2d_weight_memory_format(conv, ember.channels_last)
-    >>> conv.weight.is_contiguous(memory_format=ember.channels_last)
-    True
+    Example (needs ember-conv)::
+
+        conv = ember.nn.Conv2d(3, 8, 3)
+        conv = convert_conv2d_weight_memory_format(conv, ember.channels_last)
+        conv.weight.is_contiguous(memory_format=ember.channels_last)   # True
     """
-    return _convert(module, memory_format, (ember.nn.Conv2d, ember.nn.ConvTranspose2d))
+    return _convert(module, memory_format, available_classes("Conv2d", "ConvTranspose2d"))
 
 
 def convert_conv3d_weight_memory_format(module: M, memory_format: Any) -> M:
     """Like :func:`convert_conv2d_weight_memory_format`, for ``Conv3d``/``ConvTranspose3d``
     (use ``ember.channels_last_3d``)."""
-    return _convert(module, memory_format, (ember.nn.Conv3d, ember.nn.ConvTranspose3d))
+    return _convert(module, memory_format, available_classes("Conv3d", "ConvTranspose3d"))

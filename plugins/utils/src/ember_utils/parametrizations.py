@@ -11,13 +11,13 @@ from enum import Enum, auto
 from typing import Any
 
 import ember
-import ember.nn.functional as F
 from ember import Tensor
 from ember.nn import Module
 
 from . import parametrize
+from ._families import available_classes
 from ._linalg import geqrf, householder_product, make_orthogonal, matrix_exp, solve
-from ._norms import norm_except_dim, weight_norm_op
+from ._norms import norm_except_dim, normalize, weight_norm_op
 
 __all__ = ["orthogonal", "spectral_norm", "weight_norm"]
 
@@ -140,7 +140,9 @@ def orthogonal(module: Module, name: str = "weight", orthogonal_map: str | None 
         ``module``.
 
     >>> import ember
-    >>> m = orthogonal(ember.nn.Linear(4, 4))
+    >>> m = ember.nn.Module()
+    >>> m.weight = ember.nn.Parameter(ember.randn(4, 4))
+    >>> m = orthogonal(m)
     >>> bool(ember.allclose(m.weight @ m.weight.T, ember.eye(4), atol=1e-5))
     True
     """
@@ -185,7 +187,9 @@ def weight_norm(module: Module, name: str = "weight", dim: int | None = 0) -> Mo
     the hook-based :func:`ember.nn.utils.weight_norm` (``<name>_g``/``<name>_v``) load.
 
     >>> import ember
-    >>> m = weight_norm(ember.nn.Linear(20, 40))
+    >>> m = ember.nn.Module()
+    >>> m.weight = ember.nn.Parameter(ember.randn(40, 20))
+    >>> m = weight_norm(m)
     >>> m.parametrizations.weight.original0.shape
     ember.Size([40, 1])
     """
@@ -227,8 +231,8 @@ class _SpectralNorm(Module):
             with ember.no_grad():
                 u = mat.new_empty(h).normal_(0, 1)
                 v = mat.new_empty(w).normal_(0, 1)
-                self.register_buffer("_u", F.normalize(u, dim=0, eps=self.eps))
-                self.register_buffer("_v", F.normalize(v, dim=0, eps=self.eps))
+                self.register_buffer("_u", normalize(u, dim=0, eps=self.eps))
+                self.register_buffer("_v", normalize(v, dim=0, eps=self.eps))
             self._power_method(mat, 15)
 
     def _reshape_weight_to_matrix(self, weight: Tensor) -> Tensor:
@@ -242,12 +246,12 @@ class _SpectralNorm(Module):
     def _power_method(self, mat: Tensor, n_power_iterations: int) -> None:
         with ember.no_grad():
             for _ in range(n_power_iterations):
-                self._u.copy_(F.normalize(ember.mv(mat, self._v), dim=0, eps=self.eps))
-                self._v.copy_(F.normalize(ember.mv(mat.t(), self._u), dim=0, eps=self.eps))
+                self._u.copy_(normalize(ember.mv(mat, self._v), dim=0, eps=self.eps))
+                self._v.copy_(normalize(ember.mv(mat.t(), self._u), dim=0, eps=self.eps))
 
     def forward(self, weight: Tensor) -> Tensor:
         if weight.ndim == 1:
-            return F.normalize(weight, dim=0, eps=self.eps)
+            return normalize(weight, dim=0, eps=self.eps)
         mat = self._reshape_weight_to_matrix(weight)
         if self.training:
             self._power_method(mat, self.n_power_iterations)
@@ -278,7 +282,9 @@ def spectral_norm(module: Module, name: str = "weight", n_power_iterations: int 
         dim: the dim that becomes the matrix rows (default 0, 1 for transposed convs).
 
     >>> import ember
-    >>> m = spectral_norm(ember.nn.Linear(20, 40))
+    >>> m = ember.nn.Module()
+    >>> m.weight = ember.nn.Parameter(ember.randn(40, 20))
+    >>> m = spectral_norm(m)
     >>> m.parametrizations.weight[0]._u.shape
     ember.Size([40])
     """
@@ -286,8 +292,8 @@ def spectral_norm(module: Module, name: str = "weight", n_power_iterations: int 
     if not isinstance(weight, Tensor):
         raise ValueError(f"Module '{module}' has no parameter or buffer with name '{name}'")
     if dim is None:
-        transposed = (ember.nn.ConvTranspose1d, ember.nn.ConvTranspose2d,
-                      ember.nn.ConvTranspose3d)
+        transposed = available_classes("ConvTranspose1d", "ConvTranspose2d",
+                                       "ConvTranspose3d")
         dim = 1 if isinstance(module, transposed) else 0
     parametrize.register_parametrization(
         module, name, _SpectralNorm(weight, n_power_iterations, dim, eps))

@@ -307,7 +307,9 @@ def register_parametrization(module: Module, tensor_name: str, parametrization: 
     >>> class Symmetric(ember.nn.Module):
     ...     def forward(self, x):
     ...         return x.triu() + x.triu(1).mT
-    >>> m = register_parametrization(ember.nn.Linear(3, 3), "weight", Symmetric())
+    >>> m = ember.nn.Module()
+    >>> m.weight = ember.nn.Parameter(ember.randn(3, 3))
+    >>> m = register_parametrization(m, "weight", Symmetric())
     >>> bool((m.weight == m.weight.T).all())
     True
     """

@@ -397,8 +397,9 @@ def identity(module: Any, name: str) -> Any:
     """Apply :class:`Identity` pruning to ``module.<name>``; returns ``module``.
 
     >>> import ember
-    >>> m = identity(ember.nn.Linear(2, 3), "bias")
-    >>> m.bias_mask
+    >>> m = ember.nn.Module()
+    >>> m.bias = ember.nn.Parameter(ember.zeros(3))
+    >>> identity(m, "bias").bias_mask
     tensor([1., 1., 1.])
     """
     Identity.apply(module, name)
@@ -417,9 +418,8 @@ def l1_unstructured(module: Any, name: str, amount: float,
     ``module``.
 
     >>> import ember
-    >>> m = ember.nn.Linear(2, 1)
-    >>> with ember.no_grad():
-    ...     _ = m.weight.copy_(ember.tensor([[0.1, -2.0]]))
+    >>> m = ember.nn.Module()
+    >>> m.weight = ember.nn.Parameter(ember.tensor([[0.1, -2.0]]))
     >>> l1_unstructured(m, "weight", amount=1).weight_mask
     tensor([[0., 1.]])
     """

@@ -11,11 +11,12 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 import ember
-import ember.nn.functional as F
 from ember import Tensor
 from ember.nn import Module, Parameter, UninitializedParameter
 
+from ._families import available_classes
 from ._linalg import solve
+from ._norms import normalize
 
 __all__ = ["SpectralNorm", "SpectralNormLoadStateDictPreHook", "SpectralNormStateDictHook",
            "spectral_norm", "remove_spectral_norm"]
@@ -59,8 +60,8 @@ class SpectralNorm:
         if do_power_iteration:
             with ember.no_grad():
                 for _ in range(self.n_power_iterations):
-                    v.copy_(F.normalize(ember.mv(mat.t(), u), dim=0, eps=self.eps))
-                    u.copy_(F.normalize(ember.mv(mat, v), dim=0, eps=self.eps))
+                    v.copy_(normalize(ember.mv(mat.t(), u), dim=0, eps=self.eps))
+                    u.copy_(normalize(ember.mv(mat, v), dim=0, eps=self.eps))
                 u = u.clone()
                 v = v.clone()
         sigma = ember.dot(u, ember.mv(mat, v))
@@ -110,8 +111,8 @@ class SpectralNorm:
         with ember.no_grad():
             mat = fn.reshape_weight_to_matrix(weight)
             h, w = mat.size()
-            u = F.normalize(weight.new_empty(h).normal_(0, 1), dim=0, eps=fn.eps)
-            v = F.normalize(weight.new_empty(w).normal_(0, 1), dim=0, eps=fn.eps)
+            u = normalize(weight.new_empty(h).normal_(0, 1), dim=0, eps=fn.eps)
+            v = normalize(weight.new_empty(w).normal_(0, 1), dim=0, eps=fn.eps)
         delattr(module, fn.name)
         module.register_parameter(fn.name + "_orig", weight)
         setattr(module, fn.name, weight.data)
@@ -190,13 +191,15 @@ def spectral_norm(module: M, name: str = "weight", n_power_iterations: int = 1,
         (``size(dim)``) and ``<name>_v`` (the product of the other sizes).
 
     >>> import ember
-    >>> m = spectral_norm(ember.nn.Linear(20, 40))
+    >>> m = ember.nn.Module()
+    >>> m.weight = ember.nn.Parameter(ember.randn(40, 20))
+    >>> m = spectral_norm(m)
     >>> m.weight_u.shape
     ember.Size([40])
     """
     if dim is None:
-        transposed = (ember.nn.ConvTranspose1d, ember.nn.ConvTranspose2d,
-                      ember.nn.ConvTranspose3d)
+        transposed = available_classes("ConvTranspose1d", "ConvTranspose2d",
+                                       "ConvTranspose3d")
         dim = 1 if isinstance(module, transposed) else 0
     SpectralNorm.apply(module, name, n_power_iterations, dim, eps)
     return module

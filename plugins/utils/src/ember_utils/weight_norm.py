@@ -88,9 +88,11 @@ def weight_norm(module: M, name: str = "weight", dim: int | None = 0) -> M:
         ``<name>_v`` (the original shape), and ``<name>`` recomputed before each forward.
 
     >>> import ember, warnings
+    >>> m = ember.nn.Module()
+    >>> m.weight = ember.nn.Parameter(ember.randn(40, 20))
     >>> with warnings.catch_warnings():
     ...     warnings.simplefilter("ignore")
-    ...     m = weight_norm(ember.nn.Linear(20, 40))
+    ...     m = weight_norm(m)
     >>> m.weight_g.shape, m.weight_v.shape
     (ember.Size([40, 1]), ember.Size([40, 20]))
     """
