@@ -30,7 +30,7 @@ from ._utils import check_float, fmt_shape, needs, ntuple, pad_constant, run
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
            "conv_transpose3d", "convolution", "conv_input_grad", "conv_weight_grad",
-           "conv_tbc", "conv_output_size", "conv_transpose_output_size"]
+           "conv_tbc", "conv_transpose_output_size"]
 
 Ints = tuple[int, ...]
 
@@ -242,13 +242,6 @@ def _check_bias(op: str, b: Tensor | None, w: Tensor, channels: int) -> None:
         raise RuntimeError(f"[{op}] Given weight of size {fmt_shape(w.shape)}, expected bias "
                            f"to be 1-dimensional with {channels} elements, but got bias of "
                            f"size {fmt_shape(b.shape)} instead")
-
-
-def conv_output_size(size: Sequence[int], k: Sequence[int], stride: Sequence[int],
-                     padding: Sequence[int], dilation: Sequence[int]) -> Ints:
-    """Spatial output size of a convolution: ``(S + 2p - d (k - 1) - 1) // s + 1``."""
-    return tuple((i + 2 * p - d * (kk - 1) - 1) // s + 1
-                 for i, kk, s, p, d in zip(size, k, stride, padding, dilation, strict=True))
 
 
 def _conv(op: str, nd: int, input: Tensor, weight: Tensor, bias: Tensor | None,  # noqa: A002
