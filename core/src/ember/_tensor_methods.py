@@ -101,13 +101,13 @@ def _bind() -> None:
     Tensor.__setitem__ = indexing.setitem  # type: ignore[method-assign,assignment]
 
     add, sub, mul, div = pointwise.add, pointwise.sub, pointwise.mul, pointwise.div
-    Tensor.__add__ = lambda s, o: add(s, o)  # type: ignore[method-assign,operator]
+    Tensor.__add__ = add  # type: ignore[method-assign,assignment]
     Tensor.__radd__ = lambda s, o: add(o, s)  # type: ignore[method-assign,operator]
-    Tensor.__sub__ = lambda s, o: sub(s, o)  # type: ignore[method-assign,operator]
+    Tensor.__sub__ = sub  # type: ignore[method-assign,assignment]
     Tensor.__rsub__ = lambda s, o: sub(o, s)  # type: ignore[method-assign,operator]
-    Tensor.__mul__ = lambda s, o: mul(s, o)  # type: ignore[method-assign,operator]
+    Tensor.__mul__ = mul  # type: ignore[method-assign,assignment]
     Tensor.__rmul__ = lambda s, o: mul(o, s)  # type: ignore[method-assign,operator]
-    Tensor.__truediv__ = lambda s, o: div(s, o)  # type: ignore[method-assign,operator]
+    Tensor.__truediv__ = div  # type: ignore[method-assign,assignment]
     Tensor.__rtruediv__ = lambda s, o: div(o, s)  # type: ignore[method-assign,operator]
     Tensor.__floordiv__ = lambda s, o: pointwise.floor_divide(s, o)  # type: ignore[operator]
     Tensor.__rfloordiv__ = lambda s, o: pointwise.floor_divide(o, s)  # type: ignore[operator]
@@ -146,10 +146,10 @@ def _bind() -> None:
 
     Tensor.__contains__ = __contains__  # type: ignore[method-assign,assignment]
     Tensor.__reversed__ = __reversed__  # type: ignore[attr-defined]
-    Tensor.__lt__ = lambda s, o: pointwise.lt(s, o)  # type: ignore[operator]
-    Tensor.__le__ = lambda s, o: pointwise.le(s, o)  # type: ignore[operator]
-    Tensor.__gt__ = lambda s, o: pointwise.gt(s, o)  # type: ignore[operator]
-    Tensor.__ge__ = lambda s, o: pointwise.ge(s, o)  # type: ignore[operator]
+    Tensor.__lt__ = pointwise.lt  # type: ignore[method-assign,assignment]
+    Tensor.__le__ = pointwise.le  # type: ignore[method-assign,assignment]
+    Tensor.__gt__ = pointwise.gt  # type: ignore[method-assign,assignment]
+    Tensor.__ge__ = pointwise.ge  # type: ignore[method-assign,assignment]
     inplace = ops.INPLACE_OPS
     Tensor.__iadd__ = lambda s, o: inplace["add_"](s, o)  # type: ignore[operator]
     Tensor.__isub__ = lambda s, o: inplace["sub_"](s, o)  # type: ignore[operator]
