@@ -310,10 +310,10 @@ class TransformerEncoder(Module):
         mask_check: accepted for compatibility. Default: ``True``.
 
     >>> import ember
-    >>> layer = ember.nn.TransformerEncoderLayer(8, 2, 16)
-    >>> enc = ember.nn.TransformerEncoder(layer, 2, enable_nested_tensor=False)
-    >>> enc(ember.randn(5, 3, 8)).shape
-    ember.Size([5, 3, 8])
+    >>> layer = ember.nn.TransformerEncoderLayer(8, 2, 16, batch_first=True)
+    >>> enc = ember.nn.TransformerEncoder(layer, 2)
+    >>> enc(ember.randn(3, 5, 8)).shape
+    ember.Size([3, 5, 8])
     """
 
     __constants__ = ["norm"]
@@ -433,9 +433,9 @@ class Transformer(Module):
     Every parameter with more than one dim is re-initialized Xavier-uniform.
 
     >>> import ember
-    >>> model = ember.nn.Transformer(8, 2, 1, 1, 16)
-    >>> model(ember.randn(5, 2, 8), ember.randn(4, 2, 8)).shape
-    ember.Size([4, 2, 8])
+    >>> model = ember.nn.Transformer(8, 2, 1, 1, 16, batch_first=True)
+    >>> model(ember.randn(2, 5, 8), ember.randn(2, 4, 8)).shape
+    ember.Size([2, 4, 8])
     """
 
     def __init__(self, d_model: int = 512, nhead: int = 8, num_encoder_layers: int = 6,
