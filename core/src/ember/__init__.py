@@ -73,7 +73,7 @@ from ._version import __version__
 export_ops(globals())
 _install_finder()
 
-from . import cuda, nn, optim, utils  # noqa: E402
+from . import cuda, distributed, nn, optim, utils  # noqa: E402
 
 # Plugins load lazily, on first use; in strict mode they load now, so that a broken plugin
 # makes ``import ember`` itself fail.
