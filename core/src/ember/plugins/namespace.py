@@ -117,6 +117,15 @@ class _PluginModuleFinder(importlib.abc.MetaPathFinder):
                   ) -> importlib.machinery.ModuleSpec | None:
         if not fullname.startswith("ember.") or fullname in sys.modules:
             return None
+        parent_name, _, leaf = fullname.rpartition(".")
+        parent = sys.modules.get(parent_name)
+        if parent is not None and parent.__name__ != parent_name:
+            # A submodule of a plugin module mounted here (``ember.utils.data.sampler``):
+            # alias the plugin's own submodule so there is one copy of each class.
+            return importlib.machinery.ModuleSpec(fullname,
+                                                  _AliasLoader(f"{parent.__name__}.{leaf}"))
+        if path is not None and importlib.machinery.PathFinder.find_spec(fullname, path):
+            return None  # one of the core's own modules
         dotted = fullname[len("ember."):]
         manager.load()
         entry = manager.namespace.get(dotted)
@@ -134,6 +143,7 @@ _FINDER = _PluginModuleFinder()
 
 
 def install_finder() -> None:
-    """Add the plugin-module finder to ``sys.meta_path`` (once)."""
+    """Put the plugin-module finder first on ``sys.meta_path`` (once), ahead of the path
+    finder, so submodules of mounted plugin modules are aliased rather than loaded twice."""
     if _FINDER not in sys.meta_path:
-        sys.meta_path.append(_FINDER)
+        sys.meta_path.insert(0, _FINDER)
