@@ -9,6 +9,7 @@ keeps metadata, conversion, autograd entry points and Python protocol methods.
 from __future__ import annotations
 
 import builtins
+from math import prod as _prod
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -45,10 +46,7 @@ class Size(tuple):  # type: ignore[type-arg]
 
     def numel(self) -> int:
         """The number of elements a tensor of this shape has."""
-        n = 1
-        for s in self:
-            n *= s
-        return n
+        return _prod(self)
 
     def __repr__(self) -> str:
         return f"ember.Size({list(self)})"
@@ -151,10 +149,7 @@ class Tensor:
 
     def numel(self) -> int:
         """The number of elements."""
-        n = 1
-        for s in self._data.shape:
-            n *= s
-        return n
+        return _prod(self._data.shape)
 
     nelement = numel
 

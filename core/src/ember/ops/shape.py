@@ -78,7 +78,7 @@ def view(input: Tensor, *shape: Any) -> Tensor:  # noqa: A002
     allow a view (use ``reshape``). ``view(dtype)`` reinterprets the bytes."""
     if len(shape) == 1 and isinstance(shape[0], dt.dtype):
         return _view_dtype(input, shape[0])
-    new = _infer_shape(_shape_args(shape), input.numel(), "view")
+    new = _infer_shape(_shape_args(shape), math.prod(input._data.shape), "view")
     try:
         arr = input._k.reshape(input._data, new, False)
     except ValueError:
@@ -96,7 +96,7 @@ def _view_dtype(input: Tensor, dtype: dt.dtype) -> Tensor:  # noqa: A002
 
 def reshape(input: Tensor, *shape: Any) -> Tensor:  # noqa: A002
     """The same elements with a new shape (one dim may be -1); a view when possible."""
-    new = _infer_shape(_shape_args(shape), input.numel(), "reshape")
+    new = _infer_shape(_shape_args(shape), math.prod(input._data.shape), "reshape")
     if new == input._data.shape:
         return make_view(input, input._data, lambda t: t, "ViewBackward0", _bw_reshape,
                          new) if input._rg and GRAD.enabled else _plain_alias(input)
