@@ -8,7 +8,7 @@ from typing import Any
 
 from ember.ops._base import GRAD, Tensor, no_grad_call, record, wrap
 
-__all__ = ["ntuple", "run", "pad_constant", "needs", "fmt_shape", "check_float"]
+__all__ = ["ntuple", "run", "pad_constant", "needs", "fmt_shape", "check_same_dtype"]
 
 
 def ntuple(value: Any, n: int, name: str, op: str) -> tuple[int, ...]:
@@ -36,7 +36,7 @@ def fmt_shape(shape: Sequence[int]) -> str:
     return str(list(shape))
 
 
-def check_float(op: str, *tensors: Tensor | None) -> None:
+def check_same_dtype(op: str, *tensors: Tensor | None) -> None:
     """Raise torch's RuntimeError when tensors of one op disagree in dtype."""
     first = tensors[0]
     assert first is not None

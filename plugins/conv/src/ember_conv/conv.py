@@ -26,7 +26,7 @@ from typing import Any
 from ember import bool as ember_bool
 from ember.ops._base import GRAD, Tensor, record
 
-from ._utils import check_float, fmt_shape, needs, ntuple, pad_constant, run
+from ._utils import check_same_dtype, fmt_shape, needs, ntuple, pad_constant, run
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
            "conv_transpose3d", "convolution", "conv_input_grad", "conv_weight_grad",
@@ -226,7 +226,7 @@ def _check_common(op: str, x: Tensor, w: Tensor, b: Tensor | None, stride: Ints,
                            f"convolution, but got weight of size {fmt_shape(w.shape)}")
     if x.dtype == ember_bool:
         raise RuntimeError(f"[{op}] \"{op}\" not implemented for 'Bool'")
-    check_float(op, x, w, b)
+    check_same_dtype(op, x, w, b)
     if groups <= 0:
         raise RuntimeError(f"[{op}] non-positive groups is not supported, got groups={groups}")
     if any(s <= 0 for s in stride):
