@@ -34,13 +34,14 @@ def _bind(optional: Any, fn: Callable[[Any], Any]) -> Any:
 class PackedSequence(PackedSequence_):
     """A packed batch of variable-length sequences (a named tuple).
 
-    Fields:
-        data: ``(sum(lengths), *)``, the time steps of all sequences, step-major.
-        batch_sizes: ``(max_length,)`` int64 on the cpu; how many sequences are still
-            running at each step.
-        sorted_indices: the permutation that sorted the original batch by decreasing
-            length, or ``None`` when it was already sorted.
-        unsorted_indices: its inverse (computed when not given).
+    Its fields:
+
+    - ``data``: ``(sum(lengths), *)``, the time steps of all sequences, step-major;
+    - ``batch_sizes``: ``(max_length,)`` int64 on the cpu, how many sequences are still
+      running at each step;
+    - ``sorted_indices``: the permutation that sorted the original batch by decreasing
+      length, or ``None`` when it was already sorted;
+    - ``unsorted_indices``: its inverse (computed when not given).
 
     Build one with :func:`pack_padded_sequence` or :func:`pack_sequence` rather than by
     hand. Conversions (``to``, ``float``, ``double``, ``cpu``, ...) apply to ``data`` (and
