@@ -1,0 +1,71 @@
+"""Real torch.nn model code runs unmodified under ``import ember as torch``: same losses.
+
+Each script in ``scripts/`` is loaded twice by ``harness.py`` (torch, then ember in
+torch's place), both models start from the same weights and data, and the per-step
+losses, the evaluation results and the final parameters and buffers must agree.
+"""
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+_spec = importlib.util.spec_from_file_location(
+    "ember_models_harness", Path(__file__).resolve().parent / "harness.py")
+harness = sys.modules.setdefault("ember_models_harness", importlib.util.module_from_spec(_spec))
+_spec.loader.exec_module(harness)
+
+# name: (steps, loss rtol, parameter atol)
+MODELS = {
+    "mlp_classifier": (12, 1e-4, 1e-4),
+    "lenet": (10, 1e-4, 1e-4),
+    "conv_autoencoder": (12, 1e-4, 1e-4),
+    "char_lstm": (12, 1e-4, 1e-4),
+    "mingpt": (15, 1e-4, 1e-4),
+    "transformer_encoder": (12, 1e-4, 1e-4),
+    "embedding_bag_text": (12, 1e-4, 1e-4),
+}
+
+
+def _assert_close_nested(actual, expected, rtol, atol, what):
+    if isinstance(expected, dict):
+        assert sorted(actual) == sorted(expected), what
+        for k in expected:
+            _assert_close_nested(actual[k], expected[k], rtol, atol, f"{what}[{k!r}]")
+    elif isinstance(expected, (list, tuple)):
+        assert len(actual) == len(expected), what
+        for i, (a, e) in enumerate(zip(actual, expected)):
+            _assert_close_nested(a, e, rtol, atol, f"{what}[{i}]")
+    else:
+        np.testing.assert_allclose(np.asarray(actual), np.asarray(expected), rtol=rtol,
+                                   atol=atol, err_msg=what)
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_model_trains_like_torch(name):
+    steps, rtol, atol = MODELS[name]
+    pair = harness.run_both(name, steps)
+
+    assert pair.initial_keys[0] == pair.initial_keys[1]
+    assert len(pair.torch.losses) == steps
+    assert len(pair.ember.losses) == steps
+    assert all(np.isfinite(pair.torch.losses))
+    np.testing.assert_allclose(pair.ember.losses, pair.torch.losses, rtol=rtol, atol=0,
+                               err_msg=f"{name}: per-step losses")
+    # Training did something: the loss moved.
+    assert pair.torch.losses[-1] != pair.torch.losses[0]
+
+    assert list(pair.ember.state) == list(pair.torch.state)
+    for key, expected in pair.torch.state.items():
+        actual = pair.ember.state[key]
+        assert actual.shape == expected.shape, key
+        assert actual.dtype == expected.dtype, key
+        np.testing.assert_allclose(actual, expected, rtol=1e-4, atol=atol,
+                                   err_msg=f"{name}: final {key}")
+
+    _assert_close_nested(pair.ember.evaluation, pair.torch.evaluation, rtol, 1e-6,
+                         f"{name}: evaluate()")
