@@ -95,6 +95,7 @@ def _bw_sdpa(node: Any, g: Tensor) -> tuple[Tensor | None, ...]:
     want_q, want_k, want_v, want_b = (e is not None for e in node.next_functions)
     if GRAD.enabled:  # create_graph: rebuild P with recorded ops for exact second derivatives
         p = _probs(q, k, bias, scale)
+    g = g.contiguous()  # often a permuted view; strided operands make batched GEMMs slow
     pd = p if keep is None else p * keep
     dv = sum_to(pd.transpose(-2, -1).matmul(g), v.shape) if want_v else None
     if not (want_q or want_k or want_b):
@@ -516,15 +517,16 @@ def multi_head_attention_forward(
     elif bias_v is not None:
         raise AssertionError("bias_v is set but bias_k is None")
 
-    # heads become part of the batch: (L, N, E) -> (N * H, L, d)
-    q = q.reshape(tgt_len, bsz * num_heads, head_dim).transpose(0, 1)
+    # heads become part of the batch: (L, N, E) -> (N * H, L, d), contiguous so that the
+    # batched matmuls below run as plain GEMMs
+    q = q.reshape(tgt_len, bsz * num_heads, head_dim).transpose(0, 1).contiguous()
     if static_k is None:
-        k = k.reshape(k.shape[0], bsz * num_heads, head_dim).transpose(0, 1)
+        k = k.reshape(k.shape[0], bsz * num_heads, head_dim).transpose(0, 1).contiguous()
     else:
         _check_static("static_k", static_k, bsz * num_heads, head_dim)
         k = static_k
     if static_v is None:
-        v = v.reshape(v.shape[0], bsz * num_heads, head_dim).transpose(0, 1)
+        v = v.reshape(v.shape[0], bsz * num_heads, head_dim).transpose(0, 1).contiguous()
     else:
         _check_static("static_v", static_v, bsz * num_heads, head_dim)
         v = static_v
