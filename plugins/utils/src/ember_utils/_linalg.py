@@ -120,9 +120,10 @@ def geqrf(a: Tensor) -> tuple[Tensor, Tensor]:
                 if j + 1 < n:
                     block = r[j:, j + 1:]
                     block.sub_(tau * ember.outer(v, ember.mv(block.t(), v)))
-                r[j, j] = beta
-                r[j + 1:, j] = v[1:]
-                taus[b, j] = tau
+                # slices, not scalar positions: writes through views on every backend
+                r[j:j + 1, j].fill_(beta)
+                r[j + 1:, j].copy_(v[1:])
+                taus[b, j:j + 1].fill_(tau)
     return flat.reshape(*batch, m, n), taus.reshape(*batch, min(m, n))
 
 
