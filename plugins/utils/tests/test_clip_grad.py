@@ -124,3 +124,14 @@ def test_clip_grad_value_single_tensor():
     ember.nn.utils.clip_grad_value_(eps[0], 0.1)
     close(eps[0].grad, tps[0].grad, "float32")
     close(eps[1].grad, tps[1].grad, "float32")
+
+
+def test_clip_grad_norm_mixed_dtypes():
+    t32, e32 = _pairs("float32", shapes=((3,),), seed=1)
+    t64, e64 = _pairs("float64", shapes=((2, 2),), seed=2)
+    tn = torch.nn.utils.clip_grad_norm_(t32 + t64, 0.5)
+    en = ember.nn.utils.clip_grad_norm_(e32 + e64, 0.5)
+    assert str(en.dtype).split(".")[-1] == str(tn.dtype).split(".")[-1]
+    close(en, tn, "float32")
+    close(e32[0].grad, t32[0].grad, "float32")
+    close(e64[0].grad, t64[0].grad, "float32")

@@ -221,3 +221,21 @@ def test_is_pruned_sees_submodules():
     assert not P.is_pruned(seq)
     P.identity(seq[1][0], "bias")
     assert P.is_pruned(seq)
+
+
+def test_global_unstructured_importance_scores_and_state_roundtrip():
+    t1, m1 = _pair("float64", 4, 3, seed=3)
+    t2, m2 = _pair("float64", 3, 5, seed=4)
+    s1 = torch.randn(3, 4, dtype=torch.float64)
+    TP.global_unstructured([(t1, "weight"), (t2, "weight")], pruning_method=TP.L1Unstructured,
+                           importance_scores={(t1, "weight"): s1}, amount=0.5)
+    P.global_unstructured([(m1, "weight"), (m2, "weight")], pruning_method=P.L1Unstructured,
+                          importance_scores={(m1, "weight"): e(s1)}, amount=0.5)
+    _same_masks(t1, m1)
+    _same_masks(t2, m2)
+    # a pruned module's state dict loads into another pruned module
+    t3, m3 = _pair("float64", 4, 3, seed=5)
+    P.identity(m3, "weight")
+    m3.load_state_dict({k: e(v) for k, v in t1.state_dict().items()})
+    m3(ember.ones(1, 4, dtype=ember.float64))     # the hook recomputes weight
+    close(m3.weight, t1.weight)
