@@ -9,8 +9,8 @@ keeps metadata, conversion, autograd entry points and Python protocol methods.
 from __future__ import annotations
 
 import builtins
-from math import prod as _prod
 from collections.abc import Callable, Iterator
+from math import prod as _prod
 from typing import Any
 
 import numpy as np
