@@ -218,6 +218,7 @@ class Identity(BasePruningMethod):
     PRUNING_TYPE = "unstructured"
 
     def compute_mask(self, t: Tensor, default_mask: Tensor) -> Tensor:
+        """``default_mask`` itself: nothing more is pruned."""
         return default_mask
 
     @classmethod
@@ -240,6 +241,7 @@ class RandomUnstructured(BasePruningMethod):
         self.amount = amount
 
     def compute_mask(self, t: Tensor, default_mask: Tensor) -> Tensor:
+        """``default_mask`` with ``amount`` more entries, drawn uniformly, set to 0."""
         size = t.nelement()
         nprune = _compute_nparams_toprune(self.amount, size)
         _validate_pruning_amount(nprune, size)
@@ -270,6 +272,7 @@ class L1Unstructured(BasePruningMethod):
         self.amount = amount
 
     def compute_mask(self, t: Tensor, default_mask: Tensor) -> Tensor:
+        """``default_mask`` with the ``amount`` entries of smallest ``|t|`` set to 0."""
         size = t.nelement()
         nprune = _compute_nparams_toprune(self.amount, size)
         _validate_pruning_amount(nprune, size)
@@ -303,6 +306,7 @@ class RandomStructured(BasePruningMethod):
         self.dim = dim
 
     def compute_mask(self, t: Tensor, default_mask: Tensor) -> Tensor:
+        """Zeros on ``amount`` random channels along ``dim``, times ``default_mask``."""
         _validate_structured_pruning(t)
         _validate_pruning_dim(t, self.dim)
         size = t.shape[self.dim]
@@ -342,6 +346,8 @@ class LnStructured(BasePruningMethod):
         self.dim = dim
 
     def compute_mask(self, t: Tensor, default_mask: Tensor) -> Tensor:
+        """Zeros on the ``amount`` channels along ``dim`` with the smallest ``L_n`` norm,
+        times ``default_mask``."""
         _validate_structured_pruning(t)
         _validate_pruning_dim(t, self.dim)
         size = t.shape[self.dim]
@@ -373,6 +379,7 @@ class CustomFromMask(BasePruningMethod):
         self.mask = mask
 
     def compute_mask(self, t: Tensor, default_mask: Tensor) -> Tensor:
+        """``default_mask`` times the given mask."""
         if default_mask.shape != self.mask.shape:
             raise AssertionError(f"default_mask shape {default_mask.shape} must match "
                                  f"self.mask shape {self.mask.shape}")
