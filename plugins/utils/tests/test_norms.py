@@ -126,9 +126,10 @@ def test_spectral_norm_default_dim():
     assert EP.spectral_norm(convt(3, 5, 2)).parametrizations.weight[0].dim == 1
 
 
-def test_spectral_norm_state_dict_metadata_and_legacy_load():
+@pytest.mark.parametrize("in_f,out_f", [(6, 4), (3, 5)])
+def test_spectral_norm_state_dict_metadata_and_legacy_load(in_f, out_f):
     torch.manual_seed(1)
-    t, m = _linear_pair("float64", 6, 4)
+    t, m = _linear_pair("float64", in_f, out_f)
     torch.nn.utils.spectral_norm(t)
     ember.nn.utils.spectral_norm(m)
     copy_state(t, m)
@@ -138,14 +139,14 @@ def test_spectral_norm_state_dict_metadata_and_legacy_load():
     legacy_t = {k: v for k, v in tsd.items() if k != "weight_v"}
     legacy_t["weight"] = t.weight.detach()
     legacy_e = {k: e(v) for k, v in legacy_t.items()}
-    t2, m2 = _linear_pair("float64", 6, 4)
+    t2, m2 = _linear_pair("float64", in_f, out_f)
     torch.nn.utils.spectral_norm(t2)
     ember.nn.utils.spectral_norm(m2)
     t2.load_state_dict(legacy_t)
     m2.load_state_dict(legacy_e)
     close(m2.weight_v, t2.weight_v)
     t2.eval(), m2.eval()
-    x = torch.randn(2, 6, dtype=torch.float64)
+    x = torch.randn(2, in_f, dtype=torch.float64)
     close(m2(e(x)), t2(x))
 
 
