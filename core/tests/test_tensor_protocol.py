@@ -180,3 +180,18 @@ def test_equality_with_non_tensors_contains_and_reversed():
     c = np.array(a, copy=True)
     c[0] = 9
     assert a[0].item() == 0.0
+
+
+def test_unpickled_arrays_behave_like_fresh_ones():
+    a = pickle.loads(pickle.dumps(np.arange(6, dtype=np.float32).reshape(2, 3)))
+    b = pickle.loads(pickle.dumps(np.array([True, False, True])))
+    x = ember.from_numpy(a)
+    y = ember.tensor(a)
+    m = ember.from_numpy(b)
+    assert x.dtype is ember.float32 and y.dtype is ember.float32
+    assert (x @ y.t()).tolist() == (torch.from_numpy(a) @ torch.from_numpy(a).t()).tolist()
+    assert (x + ember.ones(3)).dtype is ember.float32
+    with pytest.raises(RuntimeError, match="Subtraction"):
+        m - m
+    z = pickle.loads(pickle.dumps(ember.ones(2, 2)))
+    assert (z @ ember.ones(2, 2)).tolist() == [[2.0, 2.0], [2.0, 2.0]]

@@ -105,7 +105,7 @@ def tensor(data: Any, *, dtype: dt.dtype | None = None, device: Any = None,
     elif arr.dtype not in dt.FROM_NP:
         arr = arr.astype(dt.FROM_NP.get(arr.dtype, dt.float64).np)
     else:
-        arr = np.array(arr, copy=True)
+        arr = np.array(arr, dtype=dt.FROM_NP[arr.dtype].np, copy=True)
     k = table_for(dev)
     return _finish(k.from_numpy(arr, dev), dev, k, requires_grad)
 
@@ -133,6 +133,9 @@ def from_numpy(ndarray: np.ndarray) -> Tensor:
         raise TypeError(f"can't convert np.ndarray of type {ndarray.dtype}. The only supported "
                         "types are: float64, float32, float16, int64, int32, int16, int8, "
                         "uint8, and bool.")
+    canonical = dt.FROM_NP[ndarray.dtype].np
+    if ndarray.dtype is not canonical:  # e.g. unpickled arrays: an equal, distinct dtype
+        ndarray = ndarray.view(canonical)
     dev = resolve_device("cpu")
     k = table_for(dev)
     return wrap(k.from_numpy(ndarray, dev), dev, k)

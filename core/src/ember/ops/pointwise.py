@@ -188,11 +188,8 @@ def _fit(g: Tensor, shape: tuple[int, ...], d: Any) -> Tensor:
 _BOOL_DT = dt.bool
 
 
-_NP_BOOL = dt.bool.np
-
-
 def _is_bool(v: Any) -> bool:
-    return type(v) is bool or (isinstance(v, Tensor) and v._data.dtype is _NP_BOOL)
+    return type(v) is bool or (isinstance(v, Tensor) and v._data.dtype.kind == "b")
 
 
 def _bool_sub_error(a: Any, b: Any) -> None:
