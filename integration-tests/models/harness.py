@@ -182,8 +182,15 @@ def run_both(name: str, steps: int) -> Pair:
     edata = to_ember(tdata)
 
     runs = []
-    for mod, model, data in ((tmod, tmodel, tdata), (emod, emodel, edata)):
-        losses = [float(v) for v in mod.train(model, data, steps)]
-        evaluation = mod.evaluate(model, data) if hasattr(mod, "evaluate") else None
-        runs.append(Run(losses, to_numpy(dict(model.state_dict())), evaluation))
+    # torch on one thread: the tests share a few cores, where torch's thread pool only
+    # waits on itself (and its reductions would change order with the thread count).
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        for mod, model, data in ((tmod, tmodel, tdata), (emod, emodel, edata)):
+            losses = [float(v) for v in mod.train(model, data, steps)]
+            evaluation = mod.evaluate(model, data) if hasattr(mod, "evaluate") else None
+            runs.append(Run(losses, to_numpy(dict(model.state_dict())), evaluation))
+    finally:
+        torch.set_num_threads(threads)
     return Pair(runs[0], runs[1], keys)

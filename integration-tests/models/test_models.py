@@ -28,6 +28,21 @@ MODELS = {
     "mingpt": (15, 1e-4, 1e-4),
     "transformer_encoder": (12, 1e-4, 1e-4),
     "embedding_bag_text": (12, 1e-4, 1e-4),
+    "resnet_small": (10, 1e-4, 1e-4),
+    "gru_tagger": (12, 1e-4, 1e-4),
+    "attention_lm": (12, 1e-4, 1e-4),
+}
+
+# Parameter entries whose gradient is zero in exact arithmetic, so that what they receive
+# is rounding noise, which Adam-type optimizers scale up to steps of about lr: the key
+# projection's bias of attention (softmax ignores a shift shared by all keys). Torch
+# itself lands elsewhere on them with another thread count. Those entries are held to
+# the bound such steps allow (steps x max lr) instead of to torch's value.
+UNDETERMINED = {
+    "attention_lm": {
+        "blocks.0.attn.in_proj_bias": (slice(16, 32), 12 * 1e-2),  # [q | k | v] biases
+        "blocks.1.qkv.bias": (slice(16, 32), 12 * 1e-2),
+    },
 }
 
 
@@ -64,6 +79,10 @@ def test_model_trains_like_torch(name):
         actual = pair.ember.state[key]
         assert actual.shape == expected.shape, key
         assert actual.dtype == expected.dtype, key
+        if key in UNDETERMINED.get(name, {}):
+            where, bound = UNDETERMINED[name][key]
+            assert np.abs(actual[where] - expected[where]).max() <= 2 * bound, key
+            actual, expected = np.delete(actual, where), np.delete(expected, where)
         np.testing.assert_allclose(actual, expected, rtol=1e-4, atol=atol,
                                    err_msg=f"{name}: final {key}")
 

@@ -8,7 +8,7 @@ import torch.optim as optim
 class Encoder(nn.Module):
     def __init__(self):
         super().__init__()
-        self.conv1 = nn.Conv2d(3, 8, 3, stride=2, padding=1)
+        self.conv1 = nn.Conv2d(3, 8, 3, stride=2, padding=1, bias=False)  # BatchNorm follows
         self.bn1 = nn.BatchNorm2d(8)
         self.conv2 = nn.Conv2d(8, 16, 3, stride=2, padding=1)
         self.act = nn.LeakyReLU(0.2)
