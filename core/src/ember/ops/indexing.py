@@ -131,6 +131,8 @@ def getitem(x: Tensor, key: Any) -> Tensor:
     if type(key) is not tuple:
         key = (key,)
     bkey, advanced = _prepare_key(x, key)
+    if not advanced and Ellipsis not in bkey:
+        bkey += (Ellipsis,)  # all-int keys then give a 0-d view, not a scalar, on any backend
     k = x._k
     try:
         arr = k.index(x._data, bkey)
@@ -156,7 +158,7 @@ def _select_int(x: Tensor, i: int) -> Tensor:
     if not -n <= i < n:
         raise IndexError(f"index {i} is out of bounds for dimension 0 with size {n}")
     key = (i,)
-    arr = x._k.index(x._data, key)
+    arr = x._k.index(x._data, (i, Ellipsis))
     return make_view(x, arr, lambda t: getitem(t, key), "SelectBackward0", _bw_getitem,
                      (shape, key, x._data.dtype))
 
