@@ -67,7 +67,7 @@ def _encode_tensor(t: Tensor, arrays: list[tuple[np.ndarray, str]], memo: dict[A
                             "parameter": isinstance(t, Parameter)}
     obj_key = ("obj", id(t))
     if obj_key not in memo:
-        memo[obj_key] = len([k for k in memo if k[0] == "obj"])
+        memo[obj_key] = memo[("objects",)] = memo.get(("objects",), -1) + 1
     node["obj"] = memo[obj_key]
     root = t if t._base is None else t._base
     root_arr = root._k.to_numpy(root._data)
