@@ -51,14 +51,25 @@ def _compute_dtype(input: Tensor, kernel: str) -> ember.dtype:  # noqa: A002
 
 
 def _fake_quantize(x: Tensor, inv_scale: Tensor, scale: Tensor, zero_point: Tensor,
-                   quant_min: int, quant_max: int, compute: ember.dtype
+                   quant_min: int, quant_max: int, compute: ember.dtype,
+                   product: ember.dtype, zero_point_inside: bool = False
                    ) -> tuple[Tensor, Tensor]:
-    """The output and the straight-through mask; the tensor parameters broadcast with
-    ``x``. ``inv_scale`` and ``scale`` hold float32 values."""
-    q = (x.to(compute) * inv_scale.to(compute)).round() + zero_point.to(compute)
+    """The output and the straight-through mask, step by step as torch's cpu kernels.
+
+    The tensor parameters broadcast with ``x``; ``inv_scale`` and ``scale`` hold float32
+    values. ``x * inv_scale`` is rounded in ``compute`` (float64 for float64 input, else
+    float32); the final ``(q - zero_point) * scale`` is rounded to ``product`` (torch's
+    per-tensor kernel multiplies in float32, its per-channel kernel in float64). With
+    ``zero_point_inside`` (floating zero points), the zero point is added before rounding.
+    """
+    scaled = x.to(compute) * inv_scale.to(compute)
+    if zero_point_inside:
+        q = (scaled + zero_point.to(compute)).round()
+    else:
+        q = scaled.round() + zero_point.to(compute)
     mask = (q >= quant_min).logical_and(q <= quant_max)
     wide = q.to(ember.float64).clamp(float(quant_min), float(quant_max))
-    out = (wide - zero_point.to(ember.float64)) * scale.to(ember.float64)
+    out = (wide - zero_point.to(ember.float64)).to(product) * scale.to(product)
     return out.to(x.dtype), mask
 
 
@@ -103,7 +114,7 @@ def fake_quantize_per_tensor_affine(input: Tensor, scale: Any, zero_point: Any, 
         params = [ember.tensor(v, dtype=ember.float64, device=input.device)
                   for v in (inv, sc, float(zp))]
         out, mask = _fake_quantize(input.detach(), params[0], params[1], params[2],
-                                   quant_min, quant_max, compute)
+                                   quant_min, quant_max, compute, ember.float32)
     if input.requires_grad and GRAD.enabled:
         name = ("FakeQuantizePerTensorAffineCachemaskTensorQparamsBackward0" if tensor_qparams
                 else "FakeQuantizePerTensorAffineCachemaskBackward0")
@@ -168,7 +179,8 @@ def fake_quantize_per_channel_affine(input: Tensor, scale: Tensor,  # noqa: A002
         inv = (1.0 / sc).reshape(shape)
         zp = zero_point.detach().to(ember.float32).reshape(shape)
         out, mask = _fake_quantize(input.detach(), inv, sc.reshape(shape), zp, quant_min,
-                                   quant_max, compute)
+                                   quant_max, compute, ember.float64,
+                                   zero_point_inside=zero_point.dtype.is_floating_point)
     if input.requires_grad and GRAD.enabled:
         record("FakeQuantizePerChannelAffineCachemaskBackward0", _bw_fake_quantize, (input,),
                out, save=(mask.to(input.dtype),))
