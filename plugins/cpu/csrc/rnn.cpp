@@ -1,7 +1,9 @@
 // Pointwise parts of one LSTM / GRU step and their gradients, one pass over the rows.
 // Gate pre-activations come in two parts (input and hidden products) that are summed here;
 // rows are (B, G*H) with the gate blocks side by side: LSTM (i, f, g, o), GRU (r, z, n).
-// The backward kernels recompute the activations from the pre-activations.
+// The backward kernels recompute the activations from the pre-activations. Threads only
+// for large steps: a step of a typical RNN is a few microseconds of work, less than the
+// cost of waking (and then spinning) an OpenMP team next to the BLAS threads.
 #include <omp.h>
 
 #include <cmath>
@@ -36,7 +38,7 @@ std::tuple<py::array_t<T>, py::array_t<T>> lstm_fwd(carray<T> xg, carray<T> hg, 
   const T *px = xg.data(), *ph = hg.data(), *pc = c.data();
   T *oh = h_out.mutable_data(), *oc = c_out.mutable_data();
   py::gil_scoped_release release;
-#pragma omp parallel for if (B * H > 4096)
+#pragma omp parallel for if (B * H > (1 << 18))
   for (int64_t b = 0; b < B; ++b) {
     const T* x = px + b * 4 * H;
     const T* h = ph + b * 4 * H;
@@ -65,7 +67,7 @@ std::tuple<py::array_t<T>, py::array_t<T>> lstm_bwd(carray<T> xg, carray<T> hg, 
           *pgc = gc.data();
   T *od = d_gates.mutable_data(), *odc = d_c.mutable_data();
   py::gil_scoped_release release;
-#pragma omp parallel for if (B * H > 4096)
+#pragma omp parallel for if (B * H > (1 << 18))
   for (int64_t b = 0; b < B; ++b) {
     const T* x = px + b * 4 * H;
     const T* h = ph + b * 4 * H;
@@ -96,7 +98,7 @@ py::array_t<T> gru_fwd(carray<T> xg, carray<T> hg, carray<T> hprev) {
   const T *px = xg.data(), *ph = hg.data(), *pp = hprev.data();
   T* o = out.mutable_data();
   py::gil_scoped_release release;
-#pragma omp parallel for if (B * H > 4096)
+#pragma omp parallel for if (B * H > (1 << 18))
   for (int64_t b = 0; b < B; ++b) {
     const T* x = px + b * 3 * H;
     const T* h = ph + b * 3 * H;
@@ -121,7 +123,7 @@ std::tuple<py::array_t<T>, py::array_t<T>, py::array_t<T>> gru_bwd(carray<T> xg,
   const T *px = xg.data(), *ph = hg.data(), *pp = hprev.data(), *pg = gh.data();
   T *dx = d_x.mutable_data(), *dh = d_h.mutable_data(), *dp = d_prev.mutable_data();
   py::gil_scoped_release release;
-#pragma omp parallel for if (B * H > 4096)
+#pragma omp parallel for if (B * H > (1 << 18))
   for (int64_t b = 0; b < B; ++b) {
     const T* x = px + b * 3 * H;
     const T* h = ph + b * 3 * H;

@@ -8,7 +8,10 @@ where every step has ``B`` rows). For each layer and direction:
 2. it is cut into per-step slices by one op (:func:`_split_rows`) whose backward is a single
    concatenation, so the graph does not grow with a zero-filled gradient per step;
 3. each step does one matmul with ``W_hh`` and one pointwise gate op (fused kernel where
-   the backend has one), then, for an LSTM with ``proj_size``, one matmul with ``W_hr``.
+   the backend has one), then, for an LSTM with ``proj_size``, one matmul with ``W_hr``;
+4. the gradient of a weight used at every step (``W_hh``, ``W_hr``) is not summed from one
+   small product per step: :class:`_SharedWeight` gathers the steps' output gradients and
+   forms it with one matmul over the whole sequence.
 
 Between layers the output goes through dropout in training mode.
 """
@@ -55,6 +58,58 @@ def _split_rows(x: Tensor, sizes: Sequence[int] | None) -> list[Tensor]:
     return parts
 
 
+def _bw_step_product(node: Any, g: Tensor) -> tuple[Tensor | None, Tensor]:
+    (w,) = node.saved
+    return (g.matmul(w) if node.next_functions[0] is not None else None), g
+
+
+def _bw_shared_weight(node: Any, *grads: Tensor) -> tuple[Tensor]:
+    inputs = node.saved
+    return (cat(grads, 0).t().matmul(cat(inputs, 0)),)
+
+
+class _SharedWeight:
+    """``x_t @ w^T`` for every step ``t`` of a sequence, with ``w``'s gradient formed once.
+
+    While recording, one node ``W`` (input ``w``) is created up front with one placeholder
+    output ("token") per step; step ``t``'s product records a node with inputs
+    ``(x_t, token_t)`` whose backward returns ``g_t @ w`` for ``x_t`` and ``g_t`` itself for
+    the token. ``W``'s backward then receives every ``g_t`` and returns
+    ``cat(g)^T @ cat(x)`` -- one matmul instead of one per step and a running sum. Both
+    backward formulas are ember ops, so higher derivatives work. Without recording (or when
+    ``w`` needs no gradient) each step is a plain matmul.
+    """
+
+    def __init__(self, w: Tensor, rows: list[int]) -> None:
+        self.w = w
+        self.w_t = w.t()
+        self.inputs: list[Tensor] = []
+        self.node: Any = None
+        self.tokens: list[Tensor] = []
+        if GRAD.enabled and w._rg and rows:
+            k, dev = w._k, w._device
+            zero = k.full((), 0, w._data.dtype, dev)
+            width = w._data.shape[0]
+            self.tokens = [wrap(k.expand(zero, (r, width)), dev, k) for r in rows]
+            self.node = record("SharedWeightMmBackward", _bw_shared_weight, (w,),
+                               tuple(self.tokens))
+
+    def product(self, x: Tensor, step: int) -> Tensor:
+        """``x @ w^T`` for the ``step``-th call (steps in the order of ``rows``)."""
+        if self.node is None:
+            return x.matmul(self.w_t)
+        out = wrap(x._k.matmul(x._data, self.w_t._data), x._device, x._k)
+        self.inputs.append(x)
+        record("MmBackward0", _bw_step_product, (x, self.tokens[step]), out, save=(self.w,))
+        return out
+
+    def finish(self) -> None:
+        """Keep the steps' inputs for ``w``'s gradient (call after the last step)."""
+        if self.node is not None:
+            self.node.save(*self.inputs)
+            self.tokens = []
+
+
 def _dropout(x: Tensor, p: float) -> Tensor:
     if p == 1.0:
         return x * 0
@@ -81,8 +136,10 @@ def _direction(mode: str, steps: list[Tensor], sizes: list[int], h0: Tensor,
     the final cell state, each with ``sizes[0]`` rows.
     """
     _, w_hh, _, b_hh, w_hr = w
-    w_hh_t = w_hh.t()
-    w_hr_t = None if w_hr is None else w_hr.t()
+    run_rows = [sizes[t] for t in (range(len(sizes) - 1, -1, -1) if reverse
+                                   else range(len(sizes)))]
+    rec = _SharedWeight(w_hh, run_rows)  # type: ignore[arg-type]
+    proj = None if w_hr is None else _SharedWeight(w_hr, run_rows)
     gru_bias = b_hh if mode == "GRU" else None
     act = "tanh" if mode == "RNN_TANH" else "relu"
     n_steps = len(steps)
@@ -99,7 +156,7 @@ def _direction(mode: str, steps: list[Tensor], sizes: list[int], h0: Tensor,
     else:
         cur = full
         h, c = h0, c0
-    for t in order:
+    for n, t in enumerate(order):
         bs = sizes[t]
         if bs != cur:
             if bs < cur:  # forward: sequences bs..cur end here
@@ -113,11 +170,11 @@ def _direction(mode: str, steps: list[Tensor], sizes: list[int], h0: Tensor,
                 if c is not None and c0 is not None:
                     c = cat((c, c0[cur:bs]), 0)
             cur = bs
-        hg = h.matmul(w_hh_t)
+        hg = rec.product(h, n)
         if mode == "LSTM":
             h, c = lstm_gates(steps[t], hg, c)  # type: ignore[arg-type]
-            if w_hr_t is not None:
-                h = h.matmul(w_hr_t)
+            if proj is not None:
+                h = proj.product(h, n)
         elif mode == "GRU":
             if gru_bias is not None:
                 hg = hg + gru_bias
@@ -126,6 +183,9 @@ def _direction(mode: str, steps: list[Tensor], sizes: list[int], h0: Tensor,
             pre = steps[t] + hg
             h = pre.tanh() if act == "tanh" else pre.relu()
         outs[t] = h
+    rec.finish()
+    if proj is not None:
+        proj.finish()
     if done_h:
         h = cat((h, *reversed(done_h)), 0)
         if c is not None:
