@@ -30,7 +30,10 @@ def _c(a: np.ndarray, dtype: Any = None) -> np.ndarray:
 
 def linear(x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:
     """``x @ w.T + b`` with one BLAS call and an in-place bias add."""
-    out = np.matmul(x, w.T)
+    if x.ndim > 2 and x.size:  # one GEMM over all rows, not one per leading index
+        out = np.matmul(x.reshape(-1, x.shape[-1]), w.T).reshape(x.shape[:-1] + (w.shape[0],))
+    else:
+        out = np.matmul(x, w.T)
     if b is not None:
         out += b
     return out
