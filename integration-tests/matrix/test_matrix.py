@@ -131,6 +131,17 @@ def _transformer_works() -> None:
     assert tuple(layer(ember.ones(2, 3, 8)).shape) == (2, 3, 8)
 
 
+def _distributed_works() -> None:
+    assert isinstance(ember.nn.parallel.DistributedDataParallel, type)
+    assert callable(ember.distributed.is_available)
+
+
+def _quantization_works() -> None:
+    q = ember.quantize_per_tensor(ember.tensor([0.5, 1.0, -1.5]), 0.5, 3, ember.quint8)
+    assert q.int_repr().tolist() == [4, 5, 0]
+    assert ember.dequantize(q).tolist() == [0.5, 1.0, -1.5]
+
+
 #: distribution -> (a public name it provides, a check that it works on the cpu)
 FAMILIES: dict[str, tuple[str, Callable[[], None]]] = {
     "ember-layers": ("nn.Linear", _layers_works),
@@ -141,6 +152,8 @@ FAMILIES: dict[str, tuple[str, Callable[[], None]]] = {
     "ember-utils": ("nn.utils.clip_grad_norm_", _utils_works),
     "ember-recurrent": ("nn.LSTM", _recurrent_works),
     "ember-transformer": ("nn.TransformerEncoderLayer", _transformer_works),
+    "ember-distributed": ("nn.parallel.DistributedDataParallel", _distributed_works),
+    "ember-quantization": ("quantize_per_tensor", _quantization_works),
 }
 
 

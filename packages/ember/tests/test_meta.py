@@ -1,4 +1,7 @@
-"""The ember meta-distribution installs the core, the cpu backend and every family."""
+"""The ember meta-distribution installs the core, the cpu backend and every family.
+
+Installed as ``ember[distributed]`` in the ``all`` environment, so the extra is present too.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +13,10 @@ import ember
 from ember.plugins.manager import canonical_name, manager
 
 ROOT = Path(__file__).resolve().parents[3]
+#: plugins offered as extras (``ember[distributed]``) rather than installed by default
+EXTRAS = {"ember-distributed", "ember-cuda"}
+#: plugins outside the meta-distribution: extras, and ember-quantization (installed alone)
+OUTSIDE = EXTRAS | {"ember-quantization"}
 
 
 def _requirements() -> dict[str, str]:
@@ -29,7 +36,10 @@ def test_depends_on_every_plugin_in_the_repository_with_a_compatible_range() -> 
         found = re.search(r'^name\s*=\s*"([^"]+)"', pyproject.read_text(), re.MULTILINE)
         plugins.add(canonical_name(found.group(1)))
     reqs = _requirements()
-    assert set(reqs) == plugins | {"ember-core"}
+    assert set(reqs) == plugins - OUTSIDE | {"ember-core"}
+    extras = {canonical_name(r.split(">")[0].split("<")[0].strip())
+              for r in metadata.requires("ember") or [] if "extra ==" in r}
+    assert extras == plugins & EXTRAS
     for name, spec in reqs.items():
         assert set(spec.split(",")) == {">=0.1", "<0.2"}, (name, spec)
 

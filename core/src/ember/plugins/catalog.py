@@ -275,6 +275,14 @@ for _dist, _names in _FUNCTIONAL.items():
     for _name in _names.split():
         CATALOG.setdefault(f"nn.functional.{_name}", _dist)
 
+# Quantized tensors (ember-quantization), at the top level as in torch.
+for _name in ("quantize_per_tensor", "quantize_per_channel", "dequantize",
+              "fake_quantize_per_tensor_affine", "fake_quantize_per_channel_affine", "qint8",
+              "quint8", "qint32", "qscheme", "per_tensor_affine", "per_channel_affine",
+              "per_tensor_symmetric", "per_channel_symmetric",
+              "per_channel_affine_float_qparams"):
+    CATALOG.setdefault(_name, "ember-quantization")
+
 #: Whole sub-namespaces owned by one distribution: any name below the prefix that the
 #: catalog does not list explicitly (``optim.SGD``, ``utils.data.DataLoader``).
 FAMILY_PREFIXES: dict[str, str] = {
