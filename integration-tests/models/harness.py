@@ -162,8 +162,23 @@ class Pair:
     initial_keys: tuple[list[str], list[str]]
 
 
-def run_both(name: str, steps: int) -> Pair:
-    """Load script ``name`` twice, train both models from the same weights and data."""
+def _to_double(obj):
+    """Floating tensors in a nesting -> float64 (integer tensors unchanged)."""
+    if isinstance(obj, dict):
+        return {k: _to_double(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_to_double(v) for v in obj)
+    if hasattr(obj, "is_floating_point") and obj.is_floating_point():
+        return obj.double()
+    return obj
+
+
+def run_both(name: str, steps: int, double: bool = False) -> Pair:
+    """Load script ``name`` twice, train both models from the same weights and data.
+
+    With ``double``, both models are converted with ``model.double()`` and floating data
+    to float64 before training (the scripts themselves are unchanged).
+    """
     import torch
 
     tmod = load_script(name, "torch")
@@ -180,6 +195,10 @@ def run_both(name: str, steps: int) -> Pair:
     torch.manual_seed(1)
     tdata = tmod.make_data()
     edata = to_ember(tdata)
+    if double:
+        tmodel.double()
+        emodel.double()
+        tdata, edata = _to_double(tdata), _to_double(edata)
 
     runs = []
     # torch on one thread: the tests share a few cores, where torch's thread pool only

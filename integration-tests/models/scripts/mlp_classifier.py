@@ -66,7 +66,7 @@ def train(model, data, steps):
     buffer = io.BytesIO()
     torch.save(model.state_dict(), buffer)
     buffer.seek(0)
-    restored = build_model()
+    restored = build_model().to(next(model.parameters()).dtype)
     restored.load_state_dict(torch.load(buffer))
     model.load_state_dict(restored.state_dict())
     return losses

@@ -129,7 +129,8 @@ def train(model, data, steps):
         checkpoint = torch.load(path, map_location=device)
 
     # Resume into fresh objects, as a restarted job would.
-    resumed = ResNet().to(device)
+    dtype = next(model.parameters()).dtype
+    resumed = ResNet().to(device=device, dtype=dtype)
     resumed.load_state_dict(checkpoint["model_state_dict"])
     optimizer, scheduler = _make_optimizer(resumed)
     optimizer.load_state_dict(checkpoint["optimizer_state_dict"])
