@@ -57,6 +57,7 @@ class MPIEngine:
         self.rank = comm.Get_rank()
         self.size = comm.Get_size()
         MPI = self.MPI
+        self._status: dict[int, Any] = {}
         self._ops = {"SUM": MPI.SUM, "PRODUCT": MPI.PROD, "MIN": MPI.MIN, "MAX": MPI.MAX,
                      "BAND": MPI.BAND, "BOR": MPI.BOR, "BXOR": MPI.BXOR}
 
@@ -77,8 +78,10 @@ class MPIEngine:
         return MPIEngine(sub)
 
     def test(self, requests: list[Any]) -> bool:
-        """Whether every request has completed (drives MPI progress)."""
-        return bool(self.MPI.Request.Testall(requests))
+        """Whether every request has completed (drives MPI progress); the status of a
+        completed receive is kept for the receive's ``Get_source``."""
+        statuses = [self._status.get(id(r)) or self.MPI.Status() for r in requests]
+        return bool(self.MPI.Request.Testall(requests, statuses))
 
     def cancel(self, requests: list[Any]) -> None:
         """Cancel the pending point-to-point requests of a timed-out wait."""
@@ -143,15 +146,18 @@ class MPIEngine:
         an ``MPI.Status`` that names the sender once the request completes."""
         source = self.MPI.ANY_SOURCE if src is None else src
         status = self.MPI.Status()
-        return self.comm.Irecv(buf, source=source, tag=tag), status
-
-    def recv_source(self, request: Any, status: Any) -> int:
-        """The sender of a completed receive."""
-        request.Wait(status)
-        return int(status.Get_source())
+        request = self.comm.Irecv(buf, source=source, tag=tag)
+        self._status[id(request)] = status
+        return request, _SourceOf(self._status, id(request), status)
 
 
-def launched_by_mpiexec() -> bool:
-    """Whether this process was started by an MPI launcher (Hydra, OpenMPI, PMIx)."""
-    keys = ("PMI_RANK", "PMI_SIZE", "OMPI_COMM_WORLD_RANK", "PMIX_RANK", "MPI_LOCALRANKID")
-    return any(k in os.environ for k in keys)
+class _SourceOf:
+    """The sender of a receive, read once :meth:`MPIEngine.test` has filled its status."""
+
+    def __init__(self, table: dict[int, Any], key: int, status: Any) -> None:
+        self._table, self._key, self._status = table, key, status
+
+    def Get_source(self) -> int:  # noqa: N802  (MPI.Status's spelling)
+        self._table.pop(self._key, None)
+        return int(self._status.Get_source())
+

@@ -955,7 +955,8 @@ def irecv(tensor: Tensor, src: int | None = None, group: Any = None, tag: int = 
 
     def finish() -> list[Tensor]:
         buf.store()
-        work.source_rank = lambda: pg.ranks[int(status.Get_source())]  # type: ignore[attr-defined]
+        sender = pg.ranks[int(status.Get_source())]
+        work.source_rank = lambda: sender  # type: ignore[attr-defined]
         return [tensor]
 
     work._finish = finish
