@@ -155,3 +155,37 @@ def test_composites_only_match_torch(name, kw, monkeypatch):
     for kernel in ("lstm_gates", "lstm_gates_backward", "gru_gates", "gru_gates_backward"):
         monkeypatch.setattr(table, kernel, None)
     _run(name, kw, "float64", with_state=True)
+
+
+@pytest.mark.parametrize("name", ["LSTM", "GRU", "RNN"])
+def test_gradient_of_an_early_output_only(name):
+    # later steps do not reach the loss: their share of W_hh's gradient must be zero
+    kw = {"proj_size": 2} if name == "LSTM" else {}
+    tm, em = build_pair(name, "float64", I, H, **kw)
+    x = np.random.default_rng(8).standard_normal((T, B, I))
+    got = []
+    for lib, m in ((torch, tm), (ember, em)):
+        out = m(lib.tensor(x))[0]
+        params = [p for _, p in sorted(m.named_parameters())]
+        got.append(lib.autograd.grad(out[1].sum(), params, retain_graph=True))
+        again = lib.autograd.grad(out[1].sum(), params)
+        for a, b in zip(got[-1], again, strict=True):
+            np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy())
+    for a, b in zip(got[0], got[1], strict=True):
+        np.testing.assert_allclose(b.detach().numpy(), a.detach().numpy(), rtol=1e-9,
+                                   atol=1e-11)
+
+
+def test_frozen_weights_and_state_gradient_only():
+    tm, em = build_pair("LSTM", "float64", I, H, num_layers=2)
+    for m in (tm, em):
+        m.requires_grad_(False)
+    rng = np.random.default_rng(9)
+    tx, ex = leaf_pair(rng.standard_normal((T, B, I)))
+    th, eh = leaf_pair(rng.standard_normal((2, B, H)))
+    tc, ec = leaf_pair(rng.standard_normal((2, B, H)))
+    tm(tx, (th, tc))[0].sum().backward()
+    em(ex, (eh, ec))[0].sum().backward()
+    for a, b in ((tx, ex), (th, eh), (tc, ec)):
+        np.testing.assert_allclose(b.grad.numpy(), a.grad.numpy(), rtol=1e-9, atol=1e-11)
+    assert all(p.grad is None for p in em.parameters())

@@ -88,8 +88,8 @@ class RNNBase(Module):
             for direction in range(dirs):
                 layer_in = input_size if layer == 0 else real_hidden * dirs
                 suffix = "_reverse" if direction == 1 else ""
-                shapes = [("weight_ih", (gate_size, layer_in)),
-                          ("weight_hh", (gate_size, real_hidden))]
+                shapes: list[tuple[str, tuple[int, ...]]] = [
+                    ("weight_ih", (gate_size, layer_in)), ("weight_hh", (gate_size, real_hidden))]
                 if bias:
                     shapes += [("bias_ih", (gate_size,)), ("bias_hh", (gate_size,))]
                 if proj_size > 0:
@@ -106,8 +106,8 @@ class RNNBase(Module):
 
     # -- parameters ----------------------------------------------------------------------
     def _init_flat_weights(self) -> None:
-        self._flat_weights = [getattr(self, n) if hasattr(self, n) else None
-                              for n in self._flat_weights_names]
+        self._flat_weights: list[Any] = [getattr(self, n) if hasattr(self, n) else None
+                                         for n in self._flat_weights_names]
         self.flatten_parameters()
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -253,7 +253,7 @@ class RNNBase(Module):
         h0, c0 = hx if lstm else (hx, None)
         out, hn, cn = run_rnn(self.mode, rows, sizes, h0, c0, self._weights(),
                               self.num_layers, self.dropout, self.training, self.bidirectional)
-        hidden = (hn, cn) if lstm else hn
+        hidden: Any = (hn, cn) if lstm else hn
         if is_packed:
             output = packed_cls(out, batch_sizes, sorted_indices, unsorted_indices)
             return output, self._permute_state(hidden, unsorted_indices)
