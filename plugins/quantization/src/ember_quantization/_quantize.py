@@ -123,7 +123,9 @@ def quantize_per_tensor(input: Any, scale: Any, zero_point: Any,  # noqa: A002
         return tuple(quantize_per_tensor(t, scale[i], zero_point[i], dtype)
                      for i, t in enumerate(input))
     if isinstance(input, QuantizedTensor):
-        return input
+        raise NotImplementedError("Could not run 'aten::quantize_per_tensor' with arguments "
+                                  "from the 'QuantizedCPU' backend: the input is already "
+                                  "quantized")
     _check_tensor(input, "quantize_per_tensor")
     scale_v = _scalar(scale, False, "quantize_per_tensor")
     zp = _scalar(zero_point, True, "quantize_per_tensor")
