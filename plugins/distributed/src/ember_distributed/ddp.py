@@ -404,10 +404,11 @@ class DistributedDataParallel(Module):
         """
         if not callable(hook):
             raise TypeError("Communication hook must be callable.")
-        sig = inspect.signature(hook)
-        if len(sig.parameters) != 2:
-            raise ValueError("Communication hook must take two arguments: (state, bucket), got "
-                             f"{len(sig.parameters)}")
+        try:
+            inspect.signature(hook).bind(state, None)
+        except TypeError:
+            raise ValueError("Communication hook must take two arguments: (state, bucket)"
+                             ) from None
         if self._custom_hook:
             raise RuntimeError("register_comm_hook or register_builtin_comm_hook can only be "
                                "called once.")
