@@ -138,3 +138,12 @@ def test_errors(name, call):
     with pytest.raises(type(t_err.value)) as e_err:
         call(ember, *(ember.zeros(s) for s in shapes))
     assert str(e_err.value) == str(t_err.value)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_large_stack_runs_in_chunks(dtype):
+    """Big enough for the cpu kernel to split the stack over threads."""
+    m = np.random.default_rng(8).random((1, 4, 64, 64)) > 0.2
+    m[..., 0] = True
+    _run(dtype, (4, 4, 64, 32), (4, 4, 64, 32), (4, 4, 64, 32), m)
+    _run(dtype, (4, 4, 64, 32), (4, 4, 64, 32), (4, 4, 64, 32), is_causal=True)

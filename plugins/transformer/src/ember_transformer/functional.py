@@ -12,8 +12,10 @@ forward also returns the attention probabilities, which the backward formula reu
     dS = P * (dP - rowsum(dP * P))
     dQ = dS K * scale,   dK = dS^T Q * scale,   d bias = dS
 
-When the backward itself is recorded (``create_graph=True``) it recomputes ``P`` from
-``Q``, ``K`` and ``bias`` with ember ops, so second derivatives are exact.
+A backend may also fuse the backward (kernel ``scaled_dot_product_attention_backward``,
+used when the backward is not itself recorded). When it is (``create_graph=True``) the
+formula runs with ember ops and recomputes ``P`` from ``Q``, ``K`` and ``bias``, so second
+derivatives are exact.
 
 ``multi_head_attention_forward`` composes the in-projections, the masks, the attention
 and the out-projection from ember ops, in torch's order of operations and with torch's
@@ -93,6 +95,15 @@ def _bw_sdpa(node: Any, g: Tensor) -> tuple[Tensor | None, ...]:
     q, k, v, bias, keep, p = node.saved
     scale = node.attrs
     want_q, want_k, want_v, want_b = (e is not None for e in node.next_functions)
+    kern = q._k.scaled_dot_product_attention_backward
+    if kern is not None and not GRAD.enabled:
+        res = kern(g._data, q._data, k._data, v._data, p._data,
+                   None if keep is None else keep._data, scale, want_b)
+        dq, dk, dv, db = (None if r is None else wrap(r, q._device, q._k) for r in res)
+        return (sum_to(dq, q.shape) if want_q else None,
+                sum_to(dk, k.shape) if want_k else None,
+                sum_to(dv, v.shape) if want_v else None,
+                sum_to(db, bias.shape) if want_b else None)
     if GRAD.enabled:  # create_graph: rebuild P with recorded ops for exact second derivatives
         p = _probs(q, k, bias, scale)
     g = g.contiguous()  # often a permuted view; strided operands make batched GEMMs slow

@@ -31,6 +31,9 @@ OPS: dict[str, str] = {
     "scaled_dot_product_attention": (
         "softmax(q k^T * scale + bias) (dropout-scaled) @ v (kernel: "
         "scaled_dot_product_attention(q, k, v, bias|None, keep|None, scale) -> (out, probs))"),
+    "scaled_dot_product_attention_backward": (
+        "gradient of attention (kernel: scaled_dot_product_attention_backward(g, q, k, v, "
+        "probs, keep|None, scale, want_bias) -> (dq, dk, dv, dbias|None), full batch shape)"),
 }
 
 
