@@ -24,13 +24,14 @@ class QDtype(dt.dtype):
     >>> import ember
     >>> ember.quint8, ember.quint8.is_floating_point, ember.quint8.itemsize
     (ember.quint8, False, 1)
+    >>> ember.quint8.storage
+    ember.uint8
     """
 
     __slots__ = ("storage", "qmin", "qmax", "_scalar_name")
 
     def __init__(self, name: str, storage: dt.dtype, scalar_name: str) -> None:
         super().__init__(name, storage.np, dt._INT, storage._rank)
-        self.is_signed = storage.is_signed
         self.storage = storage
         info = np.iinfo(storage.np)
         self.qmin = int(info.min)
@@ -41,6 +42,16 @@ class QDtype(dt.dtype):
     def scalar_name(self) -> str:
         """The name torch's error messages use for this dtype (``QInt8``, ...)."""
         return self._scalar_name
+
+    @property  # type: ignore[override]
+    def is_signed(self) -> bool:
+        """Not defined for quantized dtypes: raises, as torch does."""
+        raise RuntimeError("isSignedType not supported for quantized types")
+
+    @is_signed.setter
+    def is_signed(self, value: bool) -> None:
+        # dtype.__init__ sets the flag; the storage dtype keeps the real answer
+        pass
 
     @property
     def is_quantized(self) -> bool:
