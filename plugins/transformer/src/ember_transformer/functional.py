@@ -134,7 +134,8 @@ def _check_sdpa(q: Tensor, k: Tensor, v: Tensor, attn_mask: Tensor | None,
     if not q.dtype.is_floating_point:
         raise RuntimeError(f"[scaled_dot_product_attention] expected a floating point query, "
                            f"key and value, got dtype {_cname(q)}")
-    if attn_mask is not None and attn_mask.dtype != ember.bool \
+    # As torch: a bool mask, a float32 mask (whatever the query's dtype), or the query's.
+    if attn_mask is not None and attn_mask.dtype not in (ember.bool, ember.float32) \
             and attn_mask.dtype != q.dtype:
         raise RuntimeError("Expected attn_mask dtype to be bool or float or to match query "
                            f"dtype, but got attn_mask.dtype: {_cname(attn_mask)} and  "
@@ -178,6 +179,8 @@ def _mask_bias(attn_mask: Tensor | None, is_causal: bool, q: Tensor, k: Tensor
     if attn_mask.dtype == ember.bool:
         return ember.zeros(tuple(attn_mask.shape), dtype=q.dtype, device=q.device) \
             .masked_fill(attn_mask.logical_not(), float("-inf"))
+    if attn_mask.dtype != q.dtype:  # a float32 mask added to float64 scores
+        return attn_mask.to(q.dtype)
     return attn_mask
 
 
@@ -195,8 +198,8 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
         key: ``(..., S, E)``.
         value: ``(..., S, Ev)``.
         attn_mask: broadcastable to ``(..., L, S)``. A bool mask marks with ``True`` the
-            keys a query may attend to; a float mask (query's dtype) is added to the
-            scores. Default: ``None``.
+            keys a query may attend to; a float mask (query's dtype, or float32) is added
+            to the scores. Default: ``None``.
         dropout_p: probability of dropping an attention weight (the rest are rescaled by
             ``1 / (1 - dropout_p)``). Default: 0.0.
         is_causal: let query ``i`` attend to keys ``0..i`` only (the top-left aligned lower
