@@ -31,6 +31,8 @@ MODELS = {
     "resnet_small": (10, 1e-4, 1e-4),
     "gru_tagger": (12, 1e-4, 1e-4),
     "attention_lm": (12, 1e-4, 1e-4),
+    "seq2seq_transformer": (12, 1e-4, 1e-4),
+    "text_cnn_multilabel": (12, 1e-4, 1e-4),
 }
 
 # Parameter entries whose gradient is zero in exact arithmetic, so that what they receive
@@ -68,7 +70,8 @@ def test_model_trains_like_torch(name):
 
 
 # float64: the same scripts after model.double(); rounding no longer hides differences.
-DOUBLE = ["mlp_classifier", "lenet", "char_lstm", "mingpt", "gru_tagger", "resnet_small"]
+DOUBLE = ["mlp_classifier", "lenet", "char_lstm", "mingpt", "gru_tagger", "resnet_small",
+          "seq2seq_transformer", "text_cnn_multilabel"]
 
 
 @pytest.mark.parametrize("name", DOUBLE)
