@@ -9,8 +9,13 @@ from __future__ import annotations
 
 from .activation import MultiheadAttention
 from .functional import multi_head_attention_forward, scaled_dot_product_attention
-from .transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer,
-                          TransformerEncoder, TransformerEncoderLayer)
+from .transformer import (
+                          Transformer,
+                          TransformerDecoder,
+                          TransformerDecoderLayer,
+                          TransformerEncoder,
+                          TransformerEncoderLayer,
+)
 
 __version__ = "0.1.0"
 
