@@ -27,7 +27,7 @@ def both(name: str) -> tuple[Any, Any]:
 def as_np(t: Any) -> np.ndarray:
     """A numpy copy of a torch or ember tensor."""
     if isinstance(t, ember.Tensor):
-        return t.numpy().copy()
+        return t.detach().numpy().copy()
     return t.detach().numpy().copy()
 
 
