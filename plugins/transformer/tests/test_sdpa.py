@@ -147,3 +147,25 @@ def test_large_stack_runs_in_chunks(dtype):
     m[..., 0] = True
     _run(dtype, (4, 4, 64, 32), (4, 4, 64, 32), (4, 4, 64, 32), m)
     _run(dtype, (4, 4, 64, 32), (4, 4, 64, 32), (4, 4, 64, 32), is_causal=True)
+
+
+@pytest.mark.parametrize("fused", [True, False])
+@pytest.mark.parametrize("shapes", [((2, 0, 4), (2, 3, 4), (2, 3, 5)),
+                                    ((2, 3, 4), (2, 0, 4), (2, 0, 5)),
+                                    ((0, 3, 4), (0, 3, 4), (0, 3, 5))],
+                         ids=["no queries", "no keys", "empty batch"])
+def test_empty_shapes(shapes, fused, monkeypatch):
+    if not fused:
+        table = ember.ones(1)._k
+        monkeypatch.setattr(table, "scaled_dot_product_attention", None)
+        monkeypatch.setattr(table, "scaled_dot_product_attention_backward", None)
+    arrays = {n: np.ones(s) for n, s in zip("qkv", shapes, strict=True)}
+    e, t = tensors(arrays)
+    e_out = _sdpa(ember)(e["q"], e["k"], e["v"])
+    t_out = _sdpa(torch)(t["q"], t["k"], t["v"])
+    e_out.sum().backward()
+    t_out.sum().backward()
+    for name in "qkv":
+        assert tuple(e[name].grad.shape) == tuple(t[name].grad.shape)
+        np.testing.assert_array_equal(e[name].grad.numpy(), t[name].grad.numpy())
+    np.testing.assert_array_equal(e_out.detach().numpy(), t_out.detach().numpy())

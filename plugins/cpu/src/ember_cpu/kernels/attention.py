@@ -14,6 +14,7 @@ Forward:  ``P = softmax(Q K^T * scale + bias)`` (all-masked rows give 0),
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -31,7 +32,8 @@ def _flat(a: np.ndarray | None, batch: tuple[int, ...], tail: tuple[int, ...]
           ) -> np.ndarray | None:
     if a is None:
         return None
-    return np.ascontiguousarray(np.broadcast_to(a, batch + tail)).reshape((-1,) + tail)
+    n = math.prod(batch)
+    return np.ascontiguousarray(np.broadcast_to(a, batch + tail)).reshape((n,) + tail)
 
 
 def _chunks(n: int, macs: int, fn: Callable[[slice], None]) -> None:
@@ -71,7 +73,7 @@ def scaled_dot_product_attention(q: np.ndarray, k: np.ndarray, v: np.ndarray,
         s *= scale
         if b3 is not None:
             s += b3[sl]
-        top = s.max(-1, keepdims=True)
+        top = s.max(-1, keepdims=True, initial=-np.inf)
         top[~np.isfinite(top)] = 0.0  # all-masked rows: exp(-inf) = 0 below
         s -= top
         np.exp(s, out=s)
