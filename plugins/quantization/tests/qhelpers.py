@@ -77,4 +77,5 @@ def _scale_of(tq: Any) -> float:
 
     if tq.qscheme() == torch.per_tensor_affine:
         return abs(tq.q_scale())
-    return float(tq.q_per_channel_scales().abs().max()) if tq.q_per_channel_scales().numel() else 0.0
+    scales = tq.q_per_channel_scales()
+    return float(scales.abs().max()) if scales.numel() else 0.0

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from qhelpers import as_np, assert_same_error
 
 import ember
-from qhelpers import as_np, assert_same_error
 
 torch = pytest.importorskip("torch")
 

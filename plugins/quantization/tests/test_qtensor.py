@@ -6,8 +6,6 @@ import pickle
 
 import numpy as np
 import pytest
-
-import ember
 from qhelpers import (
     IGNORE_TORCH_DEPRECATION,
     QDTYPES,
@@ -17,6 +15,8 @@ from qhelpers import (
     both,
     ember_repr,
 )
+
+import ember
 
 torch = pytest.importorskip("torch")
 
@@ -175,7 +175,7 @@ def test_views_per_channel() -> None:
     # torch's reshape/flatten fail when the result is used; ember's fail at once, same error
     for call in (lambda q: q.reshape(6, 4).dequantize(), lambda q: q.flatten().dequantize(),
                  lambda q: q.permute(2, 0, 1), lambda q: q.transpose(0, 1)):
-        assert_same_error(lambda: call(tq), lambda: call(eq))
+        assert_same_error(lambda call=call: call(tq), lambda call=call: call(eq))
 
 
 def test_parameter_accessor_errors() -> None:

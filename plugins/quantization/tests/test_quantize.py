@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-import ember
 from qhelpers import (
     IGNORE_TORCH_DEPRECATION,
     QDTYPES,
@@ -14,6 +12,8 @@ from qhelpers import (
     assert_same_qtensor,
     both,
 )
+
+import ember
 
 torch = pytest.importorskip("torch")
 
