@@ -23,7 +23,7 @@ from ember._tensor import Tensor
 from ember.autograd.grad_mode import GRAD
 from ember.autograd.graph import record
 
-from ._quantize import _float32, _scalar
+from ._quantize import _float32, _inverse32, _scalar
 
 __all__ = ["fake_quantize_per_tensor_affine", "fake_quantize_per_channel_affine"]
 
@@ -110,7 +110,7 @@ def fake_quantize_per_tensor_affine(input: Tensor, scale: Any, zero_point: Any, 
     compute = _compute_dtype(input, "fake_quantize_tensor_cachemask_kernel_type_handling")
     sc = _float32(scale_v)
     with ember.no_grad(), np.errstate(all="ignore"):
-        inv = _float32(np.float32(1.0) / np.float32(sc))
+        inv = _inverse32(sc)
         params = [ember.tensor(v, dtype=ember.float64, device=input.device)
                   for v in (inv, sc, float(zp))]
         out, mask = _fake_quantize(input.detach(), params[0], params[1], params[2],

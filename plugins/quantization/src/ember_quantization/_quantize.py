@@ -71,6 +71,12 @@ def _float32(value: float) -> float:
     return float(np.float32(value))
 
 
+def _inverse32(scale: float) -> float:
+    """``1 / scale`` computed in float32 (as torch's kernels do), as a Python float."""
+    with np.errstate(all="ignore"):
+        return float(np.float32(1.0) / np.float32(scale))
+
+
 # ---------------------------------------------------------------- the shared math
 def _quantize_values(x: Tensor, inv_scale: Any, zero_point: Any, dtype: QDtype) -> Tensor:
     """The integers of float32 ``x``: ``clamp(round(x * inv_scale) + zero_point)``.
@@ -134,7 +140,7 @@ def quantize_per_tensor(input: Any, scale: Any, zero_point: Any,  # noqa: A002
     qdtype = _check_qdtype(dtype)
     _check_zero_point("quantize_tensor_per_tensor_affine", zp, qdtype)
     with ember.no_grad(), np.errstate(all="ignore"):
-        inv = _float32(np.float32(1.0) / np.float32(scale_v))
+        inv = _inverse32(scale_v)
         ints = _quantize_values(input.detach(), inv, _float32(zp), qdtype)
     return QuantizedTensor(ints, qdtype, per_tensor_affine, scale=scale_v, zero_point=zp)
 
