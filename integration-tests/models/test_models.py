@@ -14,6 +14,11 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+# torch's own notice that its oneDNN path has no LSTM projections (siamese_text uses
+# proj_size); it says nothing about the results.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:LSTM with projections is not supported with oneDNN:UserWarning")
+
 _spec = importlib.util.spec_from_file_location(
     "ember_models_harness", Path(__file__).resolve().parent / "harness.py")
 harness = sys.modules.setdefault("ember_models_harness", importlib.util.module_from_spec(_spec))
@@ -35,6 +40,8 @@ MODELS = {
     "text_cnn_multilabel": (12, 1e-4, 1e-4),
     "dcgan": (6, 1e-4, 1e-4),
     "ctc_speech": (10, 1e-4, 1e-4),
+    "vision_zoo": (10, 1e-4, 1e-4),
+    "siamese_text": (10, 1e-4, 1e-4),
 }
 
 # Parameter entries whose gradient is zero in exact arithmetic, so that what they receive
@@ -73,7 +80,8 @@ def test_model_trains_like_torch(name):
 
 # float64: the same scripts after model.double(); rounding no longer hides differences.
 DOUBLE = ["mlp_classifier", "lenet", "char_lstm", "mingpt", "gru_tagger", "resnet_small",
-          "seq2seq_transformer", "text_cnn_multilabel", "ctc_speech"]
+          "seq2seq_transformer", "text_cnn_multilabel", "ctc_speech", "vision_zoo",
+          "siamese_text"]
 # Not dcgan: its labels are float32 by construction (torch.full), and with a float64 input
 # torch computes binary_cross_entropy_with_logits in the target's float32 (in-place ops on
 # 1 - target) while ember promotes to float64.
