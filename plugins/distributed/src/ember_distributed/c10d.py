@@ -451,11 +451,10 @@ def _check_tensor_list(param: Any, param_name: str) -> None:
 
 def _check_same_dtype(*groups: Any) -> None:
     tensors = [t for g in groups for t in (g if isinstance(g, list) else [g])]
-    if len({t.dtype for t in tensors}) > 1:
-        first = tensors[0].dtype
-        other = next(t.dtype for t in tensors if t.dtype != first)
-        raise ValueError(f"Invalid usage of tensors with different dtypesFound {other} and  "
-                         f"{first}")
+    for t in tensors[1:]:
+        if t.dtype != tensors[0].dtype:
+            raise ValueError(f"Invalid usage of tensors with different dtypesFound "
+                             f"{tensors[0].dtype} and  {t.dtype}")
 
 
 def _check_op(op: Any, name: str) -> RedOpType:

@@ -4,8 +4,11 @@ Each rank holds a replica of the module and a shard of the batch. The Reducer, a
 
 - at construction, the parameters and buffers of rank 0 are broadcast to every rank, and
   the parameters that require grad are grouped into buckets in *reverse* registration
-  order (the order backward usually produces their gradients): a small first bucket
-  (1 MiB), then buckets of ``bucket_cap_mb``;
+  order (the order backward usually produces their gradients). As in torch 2.13, the
+  first iteration uses a single bucket (unless ``find_unused_parameters``, which buckets
+  by size from the start); before the second forward the buckets are rebuilt once, in
+  the order gradients actually became ready on rank 0: a small first bucket (1 MiB when
+  ``bucket_cap_mb`` is not given), then buckets of ``bucket_cap_mb`` (25 MiB);
 - every parameter gets a post-accumulate-grad hook; when the last gradient of a bucket
   has been accumulated, and every earlier bucket has been launched, the bucket's
   gradients are flattened into one buffer and handed to the communication hook (default:
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import inspect
+import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -89,32 +93,37 @@ class GradBucket:
 
 
 def compute_bucket_assignment_by_size(params: list[Tensor], size_limits: list[int],
-                                      order: list[int]) -> list[list[int]]:
-    """Group parameter indices into buckets, as torch's reducer does.
+                                      tensor_indices: list[int] | None = None
+                                      ) -> list[list[int]]:
+    """Group parameters into buckets by byte size, as torch's reducer does.
 
-    Parameters are taken in ``order``; each (dtype, device) has an open bucket that closes
+    Parameters are taken in list order; each (dtype, device) has an open bucket that closes
     once its byte size reaches the current limit (the first limit for the first bucket of
-    that kind, the last limit after). Closed buckets come first, then the open ones.
+    that kind, the last limit after). Closed buckets come first, then the open ones. A
+    bucket lists ``tensor_indices[i]`` for parameter ``i`` (``i`` itself without them);
+    without ``tensor_indices`` the buckets are sorted by their smallest index.
 
     >>> ps = [ember.zeros(4), ember.zeros(4), ember.zeros(4)]
     >>> compute_bucket_assignment_by_size(ps, [16, 32], [2, 1, 0])
     [[2], [1, 0]]
     """
     open_buckets: dict[Any, tuple[list[int], list[int]]] = {}
-    limits: dict[Any, int] = {}
+    levels: dict[Any, int] = {}
     result: list[list[int]] = []
-    for i in order:
-        p = params[i]
+    for i, p in enumerate(params):
+        label = i if tensor_indices is None else tensor_indices[i]
         key = (p.dtype, str(p.device))
         indices, size = open_buckets.setdefault(key, ([], [0]))
-        indices.append(i)
+        indices.append(label)
         size[0] += p.numel() * p.element_size()
-        level = limits.setdefault(key, 0)
+        level = levels.setdefault(key, 0)
         if size[0] >= size_limits[min(level, len(size_limits) - 1)]:
             result.append(indices)
             del open_buckets[key]
-            limits[key] = level + 1
+            levels[key] = level + 1
     result.extend(indices for indices, _ in open_buckets.values() if indices)
+    if tensor_indices is None:
+        result.sort(key=min)
     return result
 
 
@@ -202,17 +211,23 @@ class DistributedDataParallel(Module):
         self.require_forward_param_sync = True
         cap = 25.0 if bucket_cap_mb is None else float(bucket_cap_mb)
         self.bucket_bytes_cap = int(cap * 1024 * 1024)
+        self._first_bucket_bytes = (DEFAULT_FIRST_BUCKET_BYTES if bucket_cap_mb is None
+                                    else self.bucket_bytes_cap)
         self._params = params
         self._verify_same_model()
         self._sync_module_states()
-        order = list(reversed(range(len(params))))
-        assignment = compute_bucket_assignment_by_size(
-            params, [DEFAULT_FIRST_BUCKET_BYTES, self.bucket_bytes_cap], order)
-        self._buckets = [_Bucket(ix, params) for ix in assignment]
-        self._where = {}
-        for b, bucket in enumerate(self._buckets):
-            for pos, i in enumerate(bucket.indices):
-                self._where[i] = (b, pos)
+        # As torch: the first iteration uses one bucket (the gradients' real order is not
+        # known yet) unless unused parameters are searched for; afterwards the buckets are
+        # rebuilt once, in the order gradients became ready (rank 0's), a small one first.
+        if static_graph or not find_unused_parameters:
+            limits = [sys.maxsize]
+        elif self._first_bucket_bytes < self.bucket_bytes_cap:
+            limits = [self._first_bucket_bytes, self.bucket_bytes_cap]
+        else:
+            limits = [self.bucket_bytes_cap]
+        self._set_buckets(list(reversed(compute_bucket_assignment_by_size(params, limits))))
+        self._should_rebuild = static_graph or not find_unused_parameters
+        self._ready_order: list[int] = []
         self._comm_hook: Callable[[Any, GradBucket], Future] = allreduce_hook
         self._comm_state: Any = self.process_group
         self._custom_hook = False
@@ -238,6 +253,25 @@ class DistributedDataParallel(Module):
                     raise RuntimeError(f"DDP expects same model across all ranks, but Rank "
                                        f"{me} has parameter {i} of shape {a}, while rank {r} "
                                        f"has shape {b}.")
+
+    def _set_buckets(self, assignment: list[list[int]]) -> None:
+        self._buckets = [_Bucket(ix, self._params) for ix in assignment]
+        self._where: dict[int, tuple[int, int]] = {}
+        for b, bucket in enumerate(self._buckets):
+            for pos, i in enumerate(bucket.indices):
+                self._where[i] = (b, pos)
+
+    def _rebuild_buckets(self) -> None:
+        """Re-bucket once, in the order gradients became ready in the first backward."""
+        self._should_rebuild = False
+        if len(self._ready_order) != len(self._params):
+            return
+        order = ember.tensor(self._ready_order, dtype=ember.int64)
+        c10d.broadcast(order, group=self.process_group, group_src=0)
+        indices = [int(i) for i in order.tolist()]
+        params = [self._params[i] for i in indices]
+        self._set_buckets(compute_bucket_assignment_by_size(
+            params, [self._first_bucket_bytes, self.bucket_bytes_cap], indices))
 
     def _broadcast_from_0(self, tensors: list[Tensor]) -> None:
         works = [c10d.broadcast(t.detach(), group=self.process_group, group_src=0,
@@ -282,6 +316,8 @@ class DistributedDataParallel(Module):
                                f"parameters in multiple reentrant backward passes. Parameter "
                                f"at index {index} has been marked as ready twice.")
         self._ready[index] = True
+        if used and self._should_rebuild:
+            self._ready_order.append(index)
         self._used[index] = self._used[index] or used
         b, _ = self._where[index]
         self._pending[b] -= 1
@@ -371,6 +407,9 @@ class DistributedDataParallel(Module):
         reducer for the backward pass that follows."""
         if self._expect_hooks and not self._finalized:
             raise RuntimeError(_UNFINISHED)
+        if self._should_rebuild and self._ready_order and ember.is_grad_enabled() and \
+                self.require_backward_grad_sync:
+            self._rebuild_buckets()
         if self.require_forward_param_sync and self.broadcast_buffers:
             buffers = [b for b in self.module.buffers() if b is not None]
             if buffers:
