@@ -212,3 +212,21 @@ def test_repr_per_channel_and_zero_dim() -> None:
     t0 = torch.quantize_per_tensor(torch.tensor(0.7), 0.1, 0, torch.qint8)
     e0 = ember.quantize_per_tensor(ember.tensor(0.7), 0.1, 0, ember.qint8)
     assert repr(e0) == ember_repr(repr(t0))
+
+
+def test_float_qparams_slicing_keeps_the_scheme() -> None:
+    # torch 2.13 turns a slice of a float-qparams tensor into per_tensor_affine with scale 1
+    # (values change); ember keeps the scheme and slices the parameters, which gives what
+    # torch gives for quantizing the sliced values directly.
+    zps = np.array([0.3, -1.7, 2.2], dtype=np.float32)
+    eq = ember.quantize_per_channel(ember.tensor(DATA), ember.tensor(SCALES), ember.tensor(zps),
+                                    1, ember.quint8)
+    for key, sl in (((slice(None), slice(1, None)), slice(1, None)),
+                    ((0,), slice(None)), ((slice(None), slice(None), 1), slice(None))):
+        sub = np.ascontiguousarray(DATA[key])
+        axis = 1 if sub.ndim == 3 or key == (slice(None), slice(None), 1) else 0
+        tq = torch.quantize_per_channel(torch.from_numpy(sub), torch.from_numpy(SCALES[sl]),
+                                        torch.from_numpy(zps[sl]), axis, torch.quint8)
+        assert_same_qtensor(tq, eq[key])
+    with pytest.raises(RuntimeError):
+        eq[:, 0]

@@ -221,3 +221,23 @@ def test_per_channel_scales_must_be_a_tensor() -> None:
         lambda: ember.quantize_per_channel(X_E, [0.1] * 6, ember.zeros(6, dtype=ember.long), 1,
                                            ember.qint8),
         message=False)
+
+
+@pytest.mark.parametrize("dtype", ["qint8", "quint8"])
+@pytest.mark.parametrize("zp_dtype", [np.float32, np.float16, np.float64])
+@pytest.mark.parametrize("axis", [0, 1])
+def test_per_channel_float_zero_points(dtype: str, zp_dtype: type, axis: int) -> None:
+    data = (RNG.randn(4, 6) * 3).astype(np.float32)
+    data.flat[:4] = [0.25, 0.35, -0.25, 2.5]         # ties after the shift
+    n = data.shape[axis]
+    scales = (RNG.rand(n) * 0.2 + 0.01).astype(np.float32)
+    scales[0] = 0.0                                  # a zero scale counts as 1
+    zps = (RNG.randn(n) * 5).astype(zp_dtype)
+    zps[-1] = 300.0                                  # not range-checked, clamps everything
+    t_dtype, e_dtype = both(dtype)
+    tq = torch.quantize_per_channel(torch.from_numpy(data), torch.from_numpy(scales),
+                                    torch.from_numpy(zps), axis, t_dtype)
+    eq = ember.quantize_per_channel(ember.tensor(data), ember.tensor(scales),
+                                    ember.tensor(zps), axis, e_dtype)
+    assert repr(eq.qscheme()) == "ember.per_channel_affine_float_qparams"
+    assert_same_qtensor(tq, eq)

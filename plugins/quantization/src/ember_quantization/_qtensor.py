@@ -6,7 +6,9 @@ scheme:
 
 - per-tensor affine: one ``scale`` (float) and one ``zero_point`` (int);
 - per-channel affine: a float64 tensor of ``scales`` and an int64 tensor of
-  ``zero_points``, one of each per index of dimension ``axis``.
+  ``zero_points``, one of each per index of dimension ``axis``;
+- per-channel affine with float qparams: the same with float32 scales and float32 zero
+  points (torch's ``per_channel_affine_float_qparams``, chosen by floating zero points).
 
 The real value of element ``q`` is ``(q - zero_point) * scale``. Like torch's quantized
 tensors, these take no arithmetic; they are created by ``ember.quantize_per_tensor`` /
@@ -21,9 +23,18 @@ import ember
 from ember import _tensor_str as ts
 from ember._tensor import Size, Tensor
 
-from ._dtypes import QDtype, per_channel_affine, per_tensor_affine, qscheme
+from ._dtypes import (
+    QDtype,
+    per_channel_affine,
+    per_channel_affine_float_qparams,
+    per_tensor_affine,
+    qscheme,
+)
 
-__all__ = ["QuantizedTensor"]
+__all__ = ["QuantizedTensor", "PER_CHANNEL"]
+
+#: the per-channel schemes: integer zero points, or float zero points (float_qparams)
+PER_CHANNEL = (per_channel_affine, per_channel_affine_float_qparams)
 
 
 class QuantizedTensor:
@@ -127,7 +138,7 @@ class QuantizedTensor:
                                "so, please report an enhancement request to PyTorch.)")
 
     def _expect_per_channel(self) -> None:
-        if self._qscheme is not per_channel_affine:
+        if self._qscheme not in PER_CHANNEL:
             raise RuntimeError("Expected quantizer->qscheme() == kPerChannelAffine || "
                                "quantizer->qscheme() == kPerChannelAffineFloatQParams to be "
                                "true, but got false.  (Could this error message be improved?"
@@ -144,13 +155,15 @@ class QuantizedTensor:
         return self._zero_point
 
     def q_per_channel_scales(self) -> Tensor:
-        """The float64 scales of a per-channel quantized tensor, one per channel."""
+        """The scales of a per-channel quantized tensor, one per channel (float64; float32
+        for float qparams)."""
         self._expect_per_channel()
         assert self._scales is not None
         return self._scales.clone()
 
     def q_per_channel_zero_points(self) -> Tensor:
-        """The int64 zero points of a per-channel quantized tensor, one per channel."""
+        """The zero points of a per-channel quantized tensor, one per channel (int64;
+        float32 for float qparams)."""
         self._expect_per_channel()
         assert self._zero_points is not None
         return self._zero_points.clone()
@@ -277,7 +290,7 @@ class QuantizedTensor:
         """A new size-1 dimension at ``dim``; a channel axis at or after it moves up."""
         out = self._int.unsqueeze(dim)
         q = self._like(out)
-        if self._qscheme is per_channel_affine:
+        if self._qscheme in PER_CHANNEL:
             d = dim + out.ndim if dim < 0 else dim
             if d <= self._axis:
                 q._axis = self._axis + 1
@@ -320,8 +333,12 @@ class QuantizedTensor:
             if d == self._axis:
                 if isinstance(k, slice):
                     scales, zps = self._scales[k], self._zero_points[k]
-                    return QuantizedTensor(out, self._dtype, per_channel_affine, scales=scales,
+                    return QuantizedTensor(out, self._dtype, self._qscheme, scales=scales,
                                            zero_points=zps, axis=o)
+                if self._qscheme is per_channel_affine_float_qparams:
+                    raise RuntimeError("an integer index on the channel axis of a "
+                                       "per_channel_affine_float_qparams tensor leaves no "
+                                       "axis for its float zero point; slice it instead")
                 c = k + self.shape[d] if k < 0 else k
                 scale = float(self._scales[c].to(ember.float32).item())
                 return QuantizedTensor(out, self._dtype, per_tensor_affine, scale=scale,

@@ -18,7 +18,13 @@ import ember
 from ember._dtype import dtype as _dtype_cls
 from ember._tensor import Tensor
 
-from ._dtypes import QDtype, per_channel_affine, per_tensor_affine, qint32
+from ._dtypes import (
+    QDtype,
+    per_channel_affine,
+    per_channel_affine_float_qparams,
+    per_tensor_affine,
+    qint32,
+)
 from ._qtensor import QuantizedTensor
 
 __all__ = ["quantize_per_tensor", "quantize_per_channel", "dequantize"]
@@ -155,7 +161,9 @@ def quantize_per_channel(input: Tensor, scales: Tensor, zero_points: Tensor,  # 
     Args:
         input: float32 tensor of any shape with at least one dimension.
         scales: 1-D floating tensor of ``input.size(axis)`` scales (kept as float64).
-        zero_points: 1-D integer tensor of as many zero points (kept as int64).
+        zero_points: 1-D integer tensor of as many zero points (kept as int64); floating
+            zero points select ``per_channel_affine_float_qparams`` (the zero point is
+            added before rounding; scales and zero points are kept as float32).
         axis: the channel dimension, ``0 <= axis < input.dim()``.
         dtype: ``ember.qint8``, ``ember.quint8`` or ``ember.qint32``.
 
@@ -180,10 +188,6 @@ def quantize_per_channel(input: Tensor, scales: Tensor, zero_points: Tensor,  # 
         raise RuntimeError("zero_points tensor must have dimension 1")
     if not scales.dtype.is_floating_point:
         raise RuntimeError("scale tensor must be floating point")
-    if zero_points.dtype.is_floating_point:
-        raise RuntimeError("[quantize_per_channel] floating-point zero_points "
-                           "(per_channel_affine_float_qparams) are not supported by "
-                           "ember-quantization; pass integer zero_points")
     if scales.numel() != zero_points.numel():
         raise RuntimeError("number of elements in scales and zero_points must match")
     if not 0 <= axis < input.dim():
@@ -196,6 +200,8 @@ def quantize_per_channel(input: Tensor, scales: Tensor, zero_points: Tensor,  # 
     if input.dtype is not ember.float32:
         raise RuntimeError("quantize_tensor_per_channel_affine expects a Float Tensor, got "
                            f"{input.dtype.scalar_name}")
+    if zero_points.dtype.is_floating_point:
+        return _quantize_float_qparams(input, scales, zero_points, axis, qdtype)
     with ember.no_grad():
         zps = zero_points.detach().to(ember.int64)
         for zp in zps.tolist():
@@ -208,6 +214,27 @@ def quantize_per_channel(input: Tensor, scales: Tensor, zero_points: Tensor,  # 
                                     qdtype)
     return QuantizedTensor(ints, qdtype, per_channel_affine, scales=scales64.contiguous(),
                            zero_points=zps.contiguous(), axis=axis)
+
+
+def _quantize_float_qparams(input: Tensor, scales: Tensor, zero_points: Tensor,  # noqa: A002
+                            axis: int, dtype: QDtype) -> QuantizedTensor:
+    """Per-channel quantization with floating zero points (``per_channel_affine_float_qparams``).
+
+    ``q = clamp(round(input * (1 / scale) + zero_point), qmin, qmax)`` in float32, the zero
+    point added before rounding; a zero scale counts as 1. Scales and zero points are kept
+    as float32.
+    """
+    with ember.no_grad(), np.errstate(all="ignore"):
+        scales32 = scales.detach().to(ember.float32).contiguous()
+        zps32 = zero_points.detach().to(ember.float32).contiguous()
+        shape = _channel_shape(input.dim(), axis, scales32.numel())
+        inv = ember.where(scales32 == 0, 1.0, 1.0 / scales32).reshape(shape)
+        shifted = input.detach() * inv + zps32.reshape(shape)     # float32, then rounded
+        wide = shifted.round().to(ember.float64)
+        wide = ember.where(wide.isnan(), float(dtype.qmin), wide)
+        ints = wide.clamp(float(dtype.qmin), float(dtype.qmax)).to(dtype.storage)
+    return QuantizedTensor(ints, dtype, per_channel_affine_float_qparams, scales=scales32,
+                           zero_points=zps32, axis=axis)
 
 
 def dequantize(tensor: Any) -> Any:
@@ -236,5 +263,8 @@ def dequantize(tensor: Any) -> Any:
         return (ints.to(ember.float32) - _float32(tensor._zero_point)) * scale
     assert tensor._scales is not None and tensor._zero_points is not None
     shape = _channel_shape(ints.dim(), tensor._axis, tensor._scales.numel())
+    if tensor._qscheme is per_channel_affine_float_qparams:
+        centred32 = ints.to(ember.float32) - tensor._zero_points.reshape(shape)
+        return centred32 * tensor._scales.reshape(shape)
     centred = ints.to(ember.float64) - tensor._zero_points.to(ember.float64).reshape(shape)
     return (centred * tensor._scales.reshape(shape)).to(ember.float32)
