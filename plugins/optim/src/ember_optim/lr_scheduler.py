@@ -210,6 +210,10 @@ class LRScheduler:
         self._last_lr = _param_groups_val_list(self.optimizer, "lr")
 
 
+class _LRScheduler(LRScheduler):
+    """torch's former name of :class:`LRScheduler`, still subclassed by custom schedulers."""
+
+
 class LambdaLR(LRScheduler):
     """Set each group's lr to its initial lr times ``lr_lambda(epoch)``.
 
