@@ -1,11 +1,31 @@
 """A character-level LSTM language model (Embedding, 2-layer batch_first LSTM, Linear)."""
 
+import math
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from torch.nn.utils import clip_grad_norm_
+from torch.optim.lr_scheduler import _LRScheduler
 
 TEXT = "hello world, this is a tiny corpus for a tiny character model. " * 4
+
+
+class WarmupCosine(_LRScheduler):
+    """Linear warmup, then cosine decay: a custom scheduler as projects write them."""
+
+    def __init__(self, optimizer, warmup, total, last_epoch=-1):
+        self.warmup = warmup
+        self.total = total
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        step = self.last_epoch
+        if step < self.warmup:
+            return [base_lr * (step + 1) / self.warmup for base_lr in self.base_lrs]
+        progress = (step - self.warmup) / max(1, self.total - self.warmup)
+        return [base_lr * 0.5 * (1.0 + math.cos(math.pi * progress))
+                for base_lr in self.base_lrs]
 
 
 class CharLSTM(nn.Module):
@@ -44,6 +64,7 @@ def make_data():
 def train(model, data, steps):
     inputs, targets = data
     optimizer = torch.optim.Adam(model.parameters(), lr=5e-3)
+    scheduler = WarmupCosine(optimizer, warmup=3, total=steps)
     model.train()
     losses = []
     for step in range(steps):
@@ -55,6 +76,7 @@ def train(model, data, steps):
         loss.backward()
         clip_grad_norm_(model.parameters(), max_norm=1.0)
         optimizer.step()
+        scheduler.step()
         losses.append(loss.item())
     return losses
 
