@@ -36,27 +36,39 @@ def _repo_distributions() -> set[str]:
     return names
 
 
-def _requested() -> set[str]:
+def _requested() -> dict[str, set[str]]:
+    """The distributions the environment asked for, each with the extras it asked for."""
     raw = os.environ.get("EMBER_MATRIX_INSTALL")
     if raw is None:
         pytest.fail("EMBER_MATRIX_INSTALL is not set: run these tests through tox")
-    return {canonical_name(n) for n in re.split(r"[,\s]+", raw) if n}
+    out: dict[str, set[str]] = {}
+    for item in re.split(r"[,\s]+(?![^\[]*\])", raw):
+        if not item:
+            continue
+        name, _, extras = item.partition("[")
+        out.setdefault(canonical_name(name), set()).update(
+            e.strip() for e in extras.rstrip("]").split(",") if e.strip())
+    return out
 
 
-def _closure(requested: set[str]) -> set[str]:
-    """``requested`` plus every ember distribution they depend on, recursively."""
-    todo, seen = list(requested), set()
+def _closure(requested: dict[str, set[str]]) -> set[str]:
+    """The requested distributions plus every ember distribution they depend on
+    (through the requested extras too), recursively."""
+    todo = [(name, extras) for name, extras in requested.items()]
+    seen: set[str] = set()
     while todo:
-        dist = todo.pop()
+        dist, extras = todo.pop()
         if dist in seen:
             continue
         seen.add(dist)
         for req in metadata.requires(dist) or []:
-            if ";" in req:  # extras and markers: not installed by default
-                continue
-            name = canonical_name(re.split(r"[\s<>=!~\[(]", req, maxsplit=1)[0])
+            if ";" in req:
+                marker = re.search(r"extra\s*==\s*['\"]([^'\"]+)['\"]", req)
+                if marker is None or marker.group(1) not in extras:
+                    continue
+            name = canonical_name(re.split(r"[\s<>=!~\[(;]", req, maxsplit=1)[0])
             if name == "ember" or name.startswith("ember-"):
-                todo.append(name)
+                todo.append((name, set()))
     return seen
 
 
