@@ -189,3 +189,21 @@ def test_frozen_weights_and_state_gradient_only():
     for a, b in ((tx, ex), (th, eh), (tc, ec)):
         np.testing.assert_allclose(b.grad.numpy(), a.grad.numpy(), rtol=1e-9, atol=1e-11)
     assert all(p.grad is None for p in em.parameters())
+
+
+def test_functional_call_with_substituted_weights():
+    tm, em = build_pair("GRU", "float64", I, H, num_layers=2)
+    rng = np.random.default_rng(10)
+    x = rng.standard_normal((T, B, I))
+    subst = {k: rng.uniform(-1, 1, tuple(v.shape)) for k, v in tm.named_parameters()}
+    t_out = torch.func.functional_call(tm, {k: torch.tensor(v) for k, v in subst.items()},
+                                       (torch.tensor(x),))
+    with pytest.warns(FutureWarning, match="functional_call"):  # deprecated, as in torch
+        e_out = ember.nn.utils.stateless.functional_call(
+            em, {k: ember.tensor(v) for k, v in subst.items()}, (ember.tensor(x),))
+    for a, b in zip(t_out, e_out, strict=True):
+        np.testing.assert_allclose(b.detach().numpy(), a.detach().numpy(), rtol=1e-9,
+                                   atol=1e-11)
+    # the module's own weights are back in place afterwards
+    np.testing.assert_allclose(em(ember.tensor(x))[0].detach().numpy(),
+                               tm(torch.tensor(x))[0].detach().numpy(), rtol=1e-9, atol=1e-11)

@@ -150,7 +150,7 @@ class RNNBase(Module):
     # -- checks (torch's messages) --------------------------------------------------------
     def check_input(self, input: Tensor, batch_sizes: Tensor | None) -> None:  # noqa: A002
         """Raise torch's errors for a wrong dtype, rank or feature size of ``input``."""
-        wdtype = self._flat_weights[0].dtype
+        wdtype = getattr(self, self._flat_weights_names[0]).dtype
         if input.dtype != wdtype:
             raise ValueError(f"RNN input dtype ({input.dtype}) does not match weight dtype "
                              f"({wdtype}). Convert input: input.to({wdtype}), or convert "
