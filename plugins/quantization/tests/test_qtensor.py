@@ -194,6 +194,12 @@ def test_item_and_bool() -> None:
     assert_same_error(lambda: bool(tq), lambda: bool(eq))
 
 
+def test_requires_grad_is_refused() -> None:
+    tq, eq = _per_tensor(torch), _per_tensor(ember)
+    assert_same_error(tq.requires_grad_, eq.requires_grad_)
+    assert eq.requires_grad_(False) is eq
+
+
 @pytest.mark.parametrize("dtype", QDTYPES)
 def test_repr_large_and_scientific(dtype: str) -> None:
     data = (RNG.randn(30, 50) * 1000).astype(np.float32)

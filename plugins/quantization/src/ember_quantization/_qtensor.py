@@ -121,6 +121,12 @@ class QuantizedTensor:
         """Always False: quantized dtypes are not floating point."""
         return False
 
+    def requires_grad_(self, requires_grad: bool = True) -> QuantizedTensor:
+        """Quantized tensors cannot require gradients: ``True`` raises, as in torch."""
+        if requires_grad:
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
+        return self
+
     def __len__(self) -> int:
         if self._int.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
