@@ -214,3 +214,29 @@ def test_module_pickles_and_loads_state():
     clone = pickle.loads(pickle.dumps(em))
     x = ember.randn(5, 2, 3)
     np.testing.assert_array_equal(clone(x)[0].detach().numpy(), em(x)[0].detach().numpy())
+
+
+@pytest.mark.parametrize(("name", "h_shape"), [("RNN", (1, 2, 5)), ("GRU", (1, 3, 6))])
+def test_packed_hidden_shape_error(name, h_shape):
+    x = np.zeros((5, 3, 4), np.float32)
+
+    def call(lib):
+        def run(m):
+            packed = lib.nn.utils.rnn.pack_padded_sequence(lib.tensor(x), [5, 3, 2])
+            return m(packed, lib.zeros(*h_shape))
+
+        return run
+
+    _same_error(lambda lib: getattr(lib.nn, name)(4, 5), call(torch), call(ember))
+
+
+def test_packed_lstm_state_shape_errors_are_runtime_errors():
+    # torch's packed LSTM path fails inside its kernel; ember names the wrong state
+    packed = ember.nn.utils.rnn.pack_padded_sequence(ember.zeros(5, 3, 4), [5, 3, 2])
+    m = ember.nn.LSTM(4, 5)
+    with pytest.raises(RuntimeError, match=r"Expected hidden\[0\] size \(1, 3, 5\), got "
+                                           r"\[1, 2, 5\]"):
+        m(packed, (ember.zeros(1, 2, 5), ember.zeros(1, 3, 5)))
+    with pytest.raises(RuntimeError, match=r"Expected hidden\[1\] size \(1, 3, 5\), got "
+                                           r"\[1, 3, 4\]"):
+        m(packed, (ember.zeros(1, 3, 5), ember.zeros(1, 3, 4)))
