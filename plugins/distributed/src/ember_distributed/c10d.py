@@ -233,7 +233,8 @@ def _rendezvous(init_method: str | None, rank: int, world_size: int) -> tuple[in
 def init_process_group(backend: str | None = None, init_method: str | None = None,
                        timeout: timedelta | None = None, world_size: int = -1,
                        rank: int = -1, store: Any = None, group_name: str = "",
-                       pg_options: Any = None, device_id: Any = None) -> None:
+                       pg_options: Any = None, device_id: Any = None,
+                       _ranks: list[int] | None = None) -> None:
     """Join the default process group.
 
     The ranks are the processes of the MPI world (started by ``python -m
@@ -249,7 +250,7 @@ def init_process_group(backend: str | None = None, init_method: str | None = Non
         world_size: the number of processes (-1: from the environment or the MPI world).
         rank: this process's rank (-1: from the environment or the MPI world).
         store: unsupported here beyond ``None`` (the MPI world is the rendezvous).
-        group_name, pg_options, device_id: accepted for torch compatibility.
+        group_name, pg_options, device_id, _ranks: accepted for torch compatibility.
 
     Raises:
         ValueError: a missing environment variable, or a rank/size the world does not have.
@@ -371,11 +372,12 @@ def get_backend(group: ProcessGroup | None = None) -> Backend:
 def new_group(ranks: list[int] | None = None, timeout: timedelta | None = None,
               backend: str | None = None, pg_options: Any = None,
               use_local_synchronization: bool = False, group_desc: str | None = None,
-              device_id: Any = None) -> Any:
+              device_id: Any = None, sort_ranks: bool = True) -> Any:
     """Make a process group of some ranks; every rank of the default group must call it.
 
     Args:
-        ranks: the global ranks of the group (sorted; default: all).
+        ranks: the global ranks of the group (default: all); group rank ``i`` is the
+            ``i``-th of them, sorted unless ``sort_ranks=False``.
         timeout: the group's wait deadline (default: the default group's).
         backend: must match the default group's engine here.
 
@@ -384,7 +386,9 @@ def new_group(ranks: list[int] | None = None, timeout: timedelta | None = None,
     """
     world = _default()
     size = world.size()
-    members = sorted(range(size) if ranks is None else ranks)
+    members = list(range(size) if ranks is None else ranks)
+    if sort_ranks:
+        members.sort()
     if len(set(members)) != len(members):
         raise ValueError(f"ranks must be unique, got {ranks}")
     for r in members:
@@ -881,15 +885,20 @@ def all_to_all_single(output: Tensor, input: Tensor, output_split_sizes: Any = N
     return pg._run("all_to_all_single", [req], finish, async_op)
 
 
-def barrier(group: Any = None, async_op: bool = False, device_ids: Any = None
-            ) -> Work | None:
-    """Block until every rank of the group has entered the barrier (or raise after the
-    group's timeout)."""
+def barrier(group: Any = None, async_op: bool = False, device_ids: Any = None,
+            timeout: timedelta | None = None) -> Work | None:
+    """Block until every rank of the group has entered the barrier (or raise after
+    ``timeout``, default the group's)."""
     pg = _resolve(group)
     if pg is None:
         _not_member("barrier")
         return None
-    return pg._run("barrier", [pg.engine.barrier()], None, async_op)
+    work = Work(pg.engine, [pg.engine.barrier()], None, "barrier", timeout or pg.timeout,
+                pg._describe())
+    if async_op:
+        return work
+    work.wait()
+    return None
 
 
 def monitored_barrier(group: Any = None, timeout: timedelta | None = None,

@@ -164,25 +164,34 @@ class DistributedDataParallel(Module):
         module: the model (same structure on every rank; rank 0's values win).
         device_ids, output_device: for single-device GPU modules; must be None for cpu.
         dim: accepted for torch compatibility (inputs are not scattered).
-        broadcast_buffers: copy rank 0's buffers to every rank before each forward.
+        broadcast_buffers: copy rank 0's buffers to every rank before each forward
+            (default True; ``forward_sync_buffers`` overrides it when given).
+        init_sync: broadcast rank 0's parameters and buffers at construction.
         process_group: the group to average over (default group if None).
         bucket_cap_mb: bucket size cap in MiB (default 25).
+        bucket_cap_mb_list: one cap per bucket, in MiB (overrides ``bucket_cap_mb``).
         find_unused_parameters: detect parameters that forward did not use.
-        check_reduction, gradient_as_bucket_view, static_graph: accepted; the reducer
-            always copies gradients back and re-checks the graph every iteration.
+        static_graph: bucket like the default (one bucket, then rebuilt once).
+        check_reduction, gradient_as_bucket_view, batched_grad_copy, mixed_precision,
+            device_mesh, delay_all_reduce_named_params, param_to_hook_all_reduce,
+            skip_all_reduce_unused_params: accepted for torch compatibility; the reducer
+            always copies the reduced gradients back into ``param.grad``.
 
     >>> # on each rank, after init_process_group():
     >>> # model = DistributedDataParallel(net); loss_fn(model(x_shard), y_shard).backward()
     """
 
     def __init__(self, module: Module, device_ids: list[Any] | None = None,
-                 output_device: Any = None, dim: int = 0, broadcast_buffers: bool = True,
+                 output_device: Any = None, dim: int = 0,
+                 broadcast_buffers: bool | None = None, init_sync: bool = True,
                  process_group: Any = None, bucket_cap_mb: float | None = None,
                  find_unused_parameters: bool = False, check_reduction: bool = False,
                  gradient_as_bucket_view: bool = False, static_graph: bool = False,
                  delay_all_reduce_named_params: Any = None,
                  param_to_hook_all_reduce: Any = None, mixed_precision: Any = None,
-                 device_mesh: Any = None, skip_all_reduce_unused_params: bool = False) -> None:
+                 device_mesh: Any = None, skip_all_reduce_unused_params: bool = False,
+                 bucket_cap_mb_list: list[int] | None = None, batched_grad_copy: bool = False,
+                 forward_sync_buffers: bool | None = None) -> None:
         super().__init__()
         params = [p for p in module.parameters() if p.requires_grad]
         if not params:
@@ -203,7 +212,10 @@ class DistributedDataParallel(Module):
         self.dim = dim
         self.device_ids = device_ids
         self.output_device = output_device
-        self.broadcast_buffers = broadcast_buffers
+        if forward_sync_buffers is not None:
+            self.broadcast_buffers = bool(forward_sync_buffers)
+        else:
+            self.broadcast_buffers = True if broadcast_buffers is None else broadcast_buffers
         self.find_unused_parameters = find_unused_parameters
         self.gradient_as_bucket_view = gradient_as_bucket_view
         self.static_graph = static_graph
@@ -214,12 +226,19 @@ class DistributedDataParallel(Module):
         self._first_bucket_bytes = (DEFAULT_FIRST_BUCKET_BYTES if bucket_cap_mb is None
                                     else self.bucket_bytes_cap)
         self._params = params
-        self._verify_same_model()
-        self._sync_module_states()
+        self._cap_list = [int(c * 1024 * 1024) for c in bucket_cap_mb_list or []]
+        if self._cap_list:
+            self.bucket_bytes_cap = max(self._cap_list)
+            self._first_bucket_bytes = self.bucket_bytes_cap
+        if init_sync:
+            self._verify_same_model()
+            self._sync_module_states()
         # As torch: the first iteration uses one bucket (the gradients' real order is not
         # known yet) unless unused parameters are searched for; afterwards the buckets are
         # rebuilt once, in the order gradients became ready (rank 0's), a small one first.
-        if static_graph or not find_unused_parameters:
+        if self._cap_list:
+            limits = list(self._cap_list)
+        elif static_graph or not find_unused_parameters:
             limits = [sys.maxsize]
         elif self._first_bucket_bytes < self.bucket_bytes_cap:
             limits = [self._first_bucket_bytes, self.bucket_bytes_cap]
@@ -270,8 +289,8 @@ class DistributedDataParallel(Module):
         c10d.broadcast(order, group=self.process_group, group_src=0)
         indices = [int(i) for i in order.tolist()]
         params = [self._params[i] for i in indices]
-        self._set_buckets(compute_bucket_assignment_by_size(
-            params, [self._first_bucket_bytes, self.bucket_bytes_cap], indices))
+        limits = self._cap_list or [self._first_bucket_bytes, self.bucket_bytes_cap]
+        self._set_buckets(compute_bucket_assignment_by_size(params, limits, indices))
 
     def _broadcast_from_0(self, tensors: list[Tensor]) -> None:
         works = [c10d.broadcast(t.detach(), group=self.process_group, group_src=0,

@@ -105,6 +105,7 @@ class SyncBatchNorm(_BatchNorm):
         affine: learnable ``weight`` and ``bias``.
         track_running_stats: keep ``running_mean``/``running_var``.
         process_group: the ranks to synchronize over.
+        bias: with ``affine``, whether to learn ``bias`` (keyword only).
 
     >>> bn = SyncBatchNorm(3)
     >>> bn(ember.ones(4, 3, 2)).shape   # no process group: plain batch norm
@@ -113,9 +114,10 @@ class SyncBatchNorm(_BatchNorm):
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
                  affine: bool = True, track_running_stats: bool = True,
-                 process_group: Any = None, device: Any = None, dtype: Any = None) -> None:
+                 process_group: Any = None, device: Any = None, dtype: Any = None, *,
+                 bias: bool = True) -> None:
         super().__init__(num_features, eps, momentum, affine, track_running_stats,
-                         device=device, dtype=dtype)
+                         device=device, dtype=dtype, bias=bias)
         self.process_group = process_group
 
     def _check_input_dim(self, input: Tensor) -> None:  # noqa: A002
@@ -156,7 +158,8 @@ class SyncBatchNorm(_BatchNorm):
         output = module
         if isinstance(module, _BatchNorm) and not isinstance(module, SyncBatchNorm):
             output = cls(module.num_features, module.eps, module.momentum, module.affine,
-                         module.track_running_stats, process_group)
+                         module.track_running_stats, process_group,
+                         bias=getattr(module, "bias", None) is not None)
             if module.affine:
                 with ember.no_grad():
                     output.weight = module.weight
