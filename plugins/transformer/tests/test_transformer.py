@@ -300,3 +300,34 @@ def test_errors(name, call):
     with pytest.raises(type(t_err.value)) as e_err:
         call(ember)
     assert str(e_err.value).replace("ember.Size", "torch.Size") == str(t_err.value)
+
+
+@pytest.mark.parametrize("left_aligned", [True, False])
+@pytest.mark.parametrize("with_norm", [True, False])
+def test_inference_with_padding_matches_torch_nested_path(left_aligned, with_norm):
+    """Eval mode without autograd: torch runs on nested tensors and returns zeros at
+    padded positions (before the final norm); in training or with grad it does not."""
+    def factory(lib):
+        layer = lib.nn.TransformerEncoderLayer(D, H, FF, batch_first=True)
+        return lib.nn.TransformerEncoder(layer, 2, lib.nn.LayerNorm(D) if with_norm else None)
+
+    tm, em = twin(factory, "float32")
+    tm.eval()
+    em.eval()
+    x = rand((N, S, D), "float32")
+    pad = np.zeros((N, S), dtype=bool)
+    pad[0, 3:] = True
+    pad[1, 4:] = True
+    if not left_aligned:
+        pad[2, 1] = True
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # torch's nested-tensor prototype notice
+        t = tm(torch.tensor(x), src_key_padding_mask=torch.tensor(pad)).numpy()
+    with ember.no_grad():
+        e = em(ember.tensor(x), src_key_padding_mask=ember.tensor(pad)).numpy()
+    np.testing.assert_allclose(e, t, rtol=2e-4, atol=2e-5)
+    # with autograd recording, both compute every position densely
+    t = tm(torch.tensor(x), src_key_padding_mask=torch.tensor(pad)).detach().numpy()
+    e = em(ember.tensor(x), src_key_padding_mask=ember.tensor(pad)).detach().numpy()
+    np.testing.assert_allclose(e, t, rtol=2e-4, atol=2e-5)
+    assert np.abs(e[0, 3:]).max() > 0

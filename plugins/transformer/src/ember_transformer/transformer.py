@@ -304,10 +304,13 @@ class TransformerEncoder(Module):
         encoder_layer: the layer to copy (deep copies: the layers do not share weights).
         num_layers: number of layers.
         norm: a module applied to the last layer's output, or ``None``. Default: ``None``.
-        enable_nested_tensor: accepted for compatibility; ember has no nested tensors, so
-            padded positions are always computed and masked. Like torch, a warning says
-            when the layer could not have used them. Default: ``True``.
-        mask_check: accepted for compatibility. Default: ``True``.
+        enable_nested_tensor: where torch would run inference on nested tensors (eval
+            mode, no autograd, batch-first layers, a left-aligned ``src_key_padding_mask``,
+            no ``mask``), the output is zero at padded positions as torch's is; ember
+            computes them densely and masks. Like torch, a warning says when the layer
+            could not use nested tensors. Default: ``True``.
+        mask_check: check that the padding mask is left-aligned before treating the call
+            as torch's nested-tensor case. Default: ``True``.
 
     >>> import ember
     >>> layer = ember.nn.TransformerEncoderLayer(8, 2, 16, batch_first=True)
@@ -357,9 +360,36 @@ class TransformerEncoder(Module):
         for mod in self.layers:
             output = mod(output, src_mask=mask, is_causal=is_causal,
                          src_key_padding_mask=src_key_padding_mask)
+        padded = self._nested_padding(src, mask, src_key_padding_mask)
+        if padded is not None:
+            # torch runs this case on nested tensors and pads the result back with zeros
+            output = output.masked_fill(padded.unsqueeze(-1), 0.0)
         if self.norm is not None:
             output = self.norm(output)
         return output
+
+
+    def _nested_padding(self, src: Tensor, mask: Tensor | None,
+                        key_padding_mask: Tensor | None) -> Tensor | None:
+        """The ``(N, S)`` padded positions when torch would run this call on nested
+        tensors (inference without autograd, batch-first input, a left-aligned padding
+        mask and no attention mask), whose output is zero there; else ``None``."""
+        first = self.layers[0]
+        if not getattr(self, "use_nested_tensor", False) or first.training or src.ndim != 3 \
+                or key_padding_mask is None or mask is not None:
+            return None
+        padded = key_padding_mask != 0
+        if getattr(self, "mask_check", True) and \
+                bool((padded[:, :-1] & padded[:, 1:].logical_not()).any()):
+            return None  # not left-aligned: torch keeps dense tensors
+        attn = first.self_attn
+        tensors = (src, attn.in_proj_weight, attn.in_proj_bias, attn.out_proj.weight,
+                   attn.out_proj.bias, first.norm1.weight, first.norm1.bias, first.norm2.weight,
+                   first.norm2.bias, first.linear1.weight, first.linear1.bias,
+                   first.linear2.weight, first.linear2.bias)
+        if ember.is_grad_enabled() and any(t is not None and t.requires_grad for t in tensors):
+            return None
+        return padded
 
 
 class TransformerDecoder(Module):
