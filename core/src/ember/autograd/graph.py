@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .anomaly_mode import ANOMALY, remember_trace
+from .grad_mode import GRAD
 
 if TYPE_CHECKING:
     from .._tensor import Tensor
@@ -70,30 +71,34 @@ class Node:
     """
 
     __slots__ = ("_fn", "next_functions", "_saved", "_versions", "attrs", "_seq", "_name",
-                 "_pre_hooks", "_hooks", "_tensor_hooks", "_retain_hooks", "_out_meta",
-                 "_freed", "_metadata", "_anomaly", "__weakref__")
+                 "_freed", "__dict__", "__weakref__")
 
     #: Whether missing output gradients are passed to the backward as zeros (custom
     #: Functions can turn it off with ``ctx.set_materialize_grads(False)``).
     _materialize = True
 
+    # State most nodes never have lives on the class: a node that gets a hook, output
+    # metadata or an anomaly trace keeps its own value in its ``__dict__``, so recording a
+    # node sets only the slots above.
+    _pre_hooks: OrderedDict[int, Callable[..., Any]] | None = None
+    _hooks: OrderedDict[int, Callable[..., Any]] | None = None
+    _tensor_hooks: dict[int, OrderedDict[int, Callable[..., Any]]] | None = None
+    _retain_hooks: dict[int, Callable[..., Any]] | None = None
+    _out_meta: tuple[Any, ...] | None = None
+    _metadata: dict[str, Any] | None = None
+    _anomaly: str | None = None
+
     def __init__(self, name: str, fn: Callable[..., Any] | None,
-                 next_functions: tuple[tuple[Node, int] | None, ...]) -> None:
+                 next_functions: tuple[tuple[Node, int] | None, ...], attrs: Any = None
+                 ) -> None:
         self._name = name
         self._fn = fn
         self.next_functions = next_functions
         self._saved: tuple[Any, ...] = ()
         self._versions: tuple[int, ...] = ()
-        self.attrs: Any = None
+        self.attrs = attrs
         self._seq = next(_seq)
-        self._pre_hooks: OrderedDict[int, Callable[..., Any]] | None = None
-        self._hooks: OrderedDict[int, Callable[..., Any]] | None = None
-        self._tensor_hooks: dict[int, OrderedDict[int, Callable[..., Any]]] | None = None
-        self._retain_hooks: dict[int, Callable[..., Any]] | None = None
-        self._out_meta: tuple[Any, ...] | None = None
         self._freed = False
-        self._metadata: dict[str, Any] | None = None
-        self._anomaly: str | None = None
 
     # -- inspection ------------------------------------------------------------------
     def name(self) -> str:
@@ -113,8 +118,6 @@ class Node:
     # -- saved tensors -----------------------------------------------------------------
     def save(self, *tensors: Tensor | None) -> None:
         """Keep ``tensors`` for backward, remembering their versions for in-place checks."""
-        from .._tensor import _alias
-
         saved = []
         versions = []
         for t in tensors:
@@ -125,6 +128,8 @@ class Node:
             if t._grad_fn is self:
                 # An output of this node: keep an alias without the graph edge so the node
                 # and its output do not refer to each other.
+                from .._tensor import _alias
+
                 saved.append((_alias(t), t._out_nr))
             else:
                 saved.append(t)
@@ -137,8 +142,6 @@ class Node:
         """The saved tensors, checked against in-place modification since they were saved."""
         if self._freed:
             raise RuntimeError(_freed_msg)
-        from .grad_mode import GRAD
-
         out = []
         for item, version in zip(self._saved, self._versions, strict=True):
             if item is None:
@@ -287,9 +290,17 @@ def record(name: str, fn: Callable[..., Any], inputs: tuple[Any, ...], outputs: 
         save: tensors ``fn`` reads through ``node.saved``.
         attrs: anything else ``fn`` needs, read through ``node.attrs``.
     """
-    edges = tuple(None if t is None else edge_of(t) for t in inputs)
-    node = Node(name, fn, edges)
-    node.attrs = attrs
+    edges = []
+    for t in inputs:
+        if t is None:
+            edges.append(None)
+        elif t._grad_fn is not None:
+            edges.append((t._grad_fn, t._out_nr))
+        elif t._rg:
+            edges.append((accumulator(t), 0))
+        else:
+            edges.append(None)
+    node = Node(name, fn, tuple(edges), attrs)
     if type(outputs) is tuple:
         meta = []
         for i, out in enumerate(outputs):
