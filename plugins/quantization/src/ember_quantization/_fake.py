@@ -77,8 +77,9 @@ def fake_quantize_per_tensor_affine(input: Tensor, scale: Any, zero_point: Any, 
                                     quant_min: int, quant_max: int) -> Tensor:
     """Quantize and dequantize ``input`` with one scale and zero point (for QAT).
 
-    ``out = (clamp(round(input / scale) + zero_point, quant_min, quant_max) - zero_point)
-    * scale``; the gradient is ``grad`` where the value was not clamped and 0 elsewhere.
+    With ``q = round(input / scale) + zero_point``, the output is
+    ``(clamp(q, quant_min, quant_max) - zero_point) * scale``; the gradient is ``grad``
+    where ``q`` was not clamped and 0 elsewhere.
 
     Args:
         input: floating tensor of any shape.
