@@ -240,3 +240,19 @@ def test_packed_lstm_state_shape_errors_are_runtime_errors():
     with pytest.raises(RuntimeError, match=r"Expected hidden\[1\] size \(1, 3, 5\), got "
                                            r"\[1, 3, 4\]"):
         m(packed, (ember.zeros(1, 3, 5), ember.zeros(1, 3, 4)))
+
+
+def test_flat_weights_follow_assigned_state_dict():
+    tm, em = build_pair("LSTM", "float64", 3, 4)
+    state = {k: ember.tensor(v.detach().numpy() * 2) for k, v in tm.state_dict().items()}
+    em.load_state_dict(state, assign=True)
+    x = ember.randn(5, 2, 3, dtype=ember.float64)
+    out = em(x)[0]
+    assert [w is getattr(em, n) for w, n in zip(em._flat_weights, em._flat_weights_names)] \
+        == [True] * 4
+    with torch.no_grad():
+        for p in tm.parameters():
+            p.mul_(2)
+    np.testing.assert_allclose(out.detach().numpy(),
+                               tm(torch.tensor(x.numpy()))[0].detach().numpy(), rtol=1e-9,
+                               atol=1e-11)

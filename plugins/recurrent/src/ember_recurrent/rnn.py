@@ -135,6 +135,16 @@ class RNNBase(Module):
         """The parameters grouped per layer and direction, in ``_all_weights`` order."""
         return [[getattr(self, name) for name in names] for names in self._all_weights]
 
+    def _update_flat_weights(self) -> None:
+        """Re-read ``_flat_weights`` when a weight was swapped without ``setattr`` (a state
+        dict loaded with ``assign=True``, ``functional_call``)."""
+        names = self._flat_weights_names
+        current = self._flat_weights
+        for i, name in enumerate(names):
+            if current[i] is not getattr(self, name, None):
+                self._init_flat_weights()
+                return
+
     def _weights(self) -> list[tuple[Any, ...]]:
         """Per layer and direction ``(w_ih, w_hh, b_ih, b_hh, w_hr)``, absent ones None."""
         out = []
@@ -215,6 +225,7 @@ class RNNBase(Module):
 
     def _forward(self, input: Any, hx: Any) -> tuple[Any, Any]:  # noqa: A002
         """Unpack or reshape the input, check it, run the layers and shape the results."""
+        self._update_flat_weights()
         lstm = self.mode == "LSTM"
         packed_cls = _packed_type()
         real_hidden = self.proj_size if self.proj_size > 0 else self.hidden_size
