@@ -58,6 +58,13 @@ class RNNBase(Module):
 
     ``forward`` is defined by the subclasses; ``flatten_parameters`` exists for
     compatibility and does nothing (ember keeps no packed weight buffer).
+
+    >>> import ember
+    >>> m = ember.nn.RNNBase("GRU", 3, 4, bidirectional=True)
+    >>> m._all_weights[1]
+    ['weight_ih_l0_reverse', 'weight_hh_l0_reverse', 'bias_ih_l0_reverse', 'bias_hh_l0_reverse']
+    >>> [list(w.shape) for w in m.all_weights[0]]
+    [[12, 3], [12, 4], [12], [12]]
     """
 
     def __init__(self, mode: str, input_size: int, hidden_size: int, num_layers: int = 1,
