@@ -90,8 +90,8 @@ def run_backward(tensors: Sequence[Tensor], grad_tensors: Sequence[Tensor | None
         root_edges.append((e, g))
 
     # Capture targets for ``inputs``.
-    captures: dict[tuple[int, int], int] = {}
-    capture_nodes: set[int] = set()
+    captures: dict[tuple[Node, int], int] = {}
+    capture_nodes: set[Node] = set()
     if inputs is not None:
         for i, t in enumerate(inputs):
             e = edge_of(t)
@@ -99,40 +99,15 @@ def run_backward(tensors: Sequence[Tensor], grad_tensors: Sequence[Tensor | None
                 if not accumulate:
                     raise RuntimeError("One of the differentiated Tensors does not require grad")
                 raise RuntimeError("element 0 of inputs does not require grad")
-            captures[(id(e[0]), e[1])] = i
-            capture_nodes.add(id(e[0]))
-
-    # Discover the graph.
-    nodes: dict[int, Node] = {}
-    stack = [e[0] for e, _ in root_edges]
-    for n in stack:
-        nodes[id(n)] = n
-    while stack:
-        n = stack.pop()
-        for e in n.next_functions:
-            if e is not None and id(e[0]) not in nodes:
-                nodes[id(e[0])] = e[0]
-                stack.append(e[0])
+            captures[e] = i
+            capture_nodes.add(e[0])
 
     # With ``inputs``, only nodes that lead to a capture need to run.
-    needed: set[int] | None = None
-    if inputs is not None:
-        needed = set()
-        order = _post_order(nodes, [e[0] for e, _ in root_edges])
-        for n in order:  # children before parents
-            if id(n) in capture_nodes or any(
-                    e is not None and id(e[0]) in needed for e in n.next_functions):
-                needed.add(id(n))
+    roots = [e[0] for e, _ in root_edges]
+    needed = _leading_to(capture_nodes, roots) if inputs is not None else None
+    deps = _dependencies(roots, needed)
 
-    deps: dict[int, int] = {}
-    for n in nodes.values():
-        if needed is not None and id(n) not in needed:
-            continue
-        for e in n.next_functions:
-            if e is not None and (needed is None or id(e[0]) in needed):
-                deps[id(e[0])] = deps.get(id(e[0]), 0) + 1
-
-    buffers: dict[int, list[Any]] = {}
+    buffers: dict[Node, list[Any]] = {}
     results: list[Tensor | None] = [None] * (len(inputs) if inputs is not None else 0)
     handed_out: set[int] = set()
     for _, g in root_edges:
@@ -144,30 +119,33 @@ def run_backward(tensors: Sequence[Tensor], grad_tensors: Sequence[Tensor | None
     for (node, nr), g in root_edges:
         _add_to_buffer(buffers, node, nr, g)
     for (node, _), _g in root_edges:
-        if deps.get(id(node), 0) == 0 and (needed is None or id(node) in needed):
+        if node not in deps and (needed is None or node in needed):
             if not any(r[2] is node for r in ready):
                 heapq.heappush(ready, (-node._seq, next(tiebreak), node))
 
+    check_nan = ANOMALY.enabled and ANOMALY.check_nan
     prev_mode = GRAD.enabled
     GRAD.enabled = create_graph
     try:
         while ready:
-            _, _, node = heapq.heappop(ready)
-            buf = buffers.pop(id(node), None) or [None]
-            grads = _run_pre_hooks(node, buf)
+            node = heapq.heappop(ready)[2]
+            grads = buffers.pop(node, None) or [None]
+            if (node._tensor_hooks or node._retain_hooks or node._pre_hooks
+                    or type(node) is AccumulateGrad):
+                grads = _run_pre_hooks(node, grads)
             if captures:
                 for nr, g in enumerate(grads):
-                    slot = captures.get((id(node), nr))
+                    slot = captures.get((node, nr))
                     if slot is not None:
                         results[slot] = g
-            if isinstance(node, AccumulateGrad):
+            if type(node) is AccumulateGrad:
                 if accumulate and grads[0] is not None:
                     _accumulate_into_leaf(node.variable, grads[0], create_graph, handed_out)
                 continue
             if needed is not None and not any(
-                    e is not None and id(e[0]) in needed for e in node.next_functions):
+                    e is not None and e[0] in needed for e in node.next_functions):
                 continue
-            if all(g is None for g in grads):
+            if grads[0] is None and all(g is None for g in grads):
                 grad_inputs: tuple[Any, ...] = (None,) * len(node.next_functions)
             else:
                 if node._out_meta is not None and node._materialize:
@@ -175,7 +153,7 @@ def run_backward(tensors: Sequence[Tensor], grad_tensors: Sequence[Tensor | None
                              for g, m in zip(grads, node._out_meta, strict=False)]
                 try:
                     grad_inputs = node.apply(*grads)
-                    if ANOMALY.enabled and ANOMALY.check_nan:
+                    if check_nan:
                         for i, g in enumerate(grad_inputs):
                             _check_grad(node, i, g, None)
                 except Exception as exc:
@@ -198,13 +176,15 @@ def run_backward(tensors: Sequence[Tensor], grad_tensors: Sequence[Tensor | None
                 if e is None:
                     continue
                 child = e[0]
-                if needed is not None and id(child) not in needed:
+                if needed is not None and child not in needed:
                     continue
                 if g is not None:
                     _add_to_buffer(buffers, child, e[1], g)
-                left = deps[id(child)] - 1
-                deps[id(child)] = left
-                if left == 0:
+                left = deps[child] - 1
+                if left:
+                    deps[child] = left
+                else:
+                    del deps[child]
                     heapq.heappush(ready, (-child._seq, next(tiebreak), child))
     finally:
         GRAD.enabled = prev_mode
@@ -231,33 +211,65 @@ def run_backward(tensors: Sequence[Tensor], grad_tensors: Sequence[Tensor | None
     return tuple(out)
 
 
-def _post_order(nodes: dict[int, Node], roots: list[Node]) -> list[Node]:
-    seen: set[int] = set()
+def _leading_to(targets: set[Node], roots: list[Node]) -> set[Node]:
+    """The nodes reachable from ``roots`` from which some node of ``targets`` is reachable."""
+    needed: set[Node] = set()
+    for n in _post_order(roots):  # children before parents
+        if n in targets or any(e is not None and e[0] in needed for e in n.next_functions):
+            needed.add(n)
+    return needed
+
+
+def _dependencies(roots: list[Node], needed: set[Node] | None) -> dict[Node, int]:
+    """For each node reachable from ``roots``, how many edges lead into it from nodes that
+    will run (all of them, or those in ``needed``); nodes with none are left out."""
+    deps: dict[Node, int] = {}
+    seen = set(roots)
+    stack = list(seen)
+    while stack:
+        n = stack.pop()
+        if needed is not None and n not in needed:
+            continue
+        for e in n.next_functions:
+            if e is None:
+                continue
+            child = e[0]
+            if needed is not None and child not in needed:
+                continue
+            deps[child] = deps.get(child, 0) + 1
+            if child not in seen:
+                seen.add(child)
+                stack.append(child)
+    return deps
+
+
+def _post_order(roots: list[Node]) -> list[Node]:
+    seen: set[Node] = set()
     order: list[Node] = []
     for root in roots:
-        if id(root) in seen:
+        if root in seen:
             continue
-        seen.add(id(root))
+        seen.add(root)
         stack: list[tuple[Node, int]] = [(root, 0)]
         while stack:
             n, i = stack.pop()
             if i < len(n.next_functions):
                 stack.append((n, i + 1))
                 e = n.next_functions[i]
-                if e is not None and id(e[0]) not in seen:
-                    seen.add(id(e[0]))
+                if e is not None and e[0] not in seen:
+                    seen.add(e[0])
                     stack.append((e[0], 0))
             else:
                 order.append(n)
     return order
 
 
-def _add_to_buffer(buffers: dict[int, list[Any]], node: Node, nr: int, g: Tensor) -> None:
-    buf = buffers.get(id(node))
+def _add_to_buffer(buffers: dict[Node, list[Any]], node: Node, nr: int, g: Tensor) -> None:
+    buf = buffers.get(node)
     if buf is None:
         n_out = len(node._out_meta) if node._out_meta is not None else 1
         buf = [None] * max(n_out, nr + 1)
-        buffers[id(node)] = buf
+        buffers[node] = buf
     prev = buf[nr]
     buf[nr] = g if prev is None else prev + g
 
