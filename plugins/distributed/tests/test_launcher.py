@@ -55,8 +55,11 @@ def test_bad_flags(argv, message, capsys):
 
 
 def test_bootstrap_maps_launcher_ranks(monkeypatch):
-    for key in ("RANK", "LOCAL_RANK", "WORLD_SIZE", "MPI_LOCALRANKID"):
-        monkeypatch.delenv(key, raising=False)
+    for key in ("RANK", "LOCAL_RANK", "WORLD_SIZE", "LOCAL_WORLD_SIZE", "MASTER_ADDR",
+                "MASTER_PORT"):
+        monkeypatch.setenv(key, "")  # so that monkeypatch restores them afterwards
+        monkeypatch.delenv(key)
+    monkeypatch.delenv("MPI_LOCALRANKID", raising=False)
     monkeypatch.setenv("PMI_RANK", "1")
     monkeypatch.setenv("PMI_SIZE", "4")
     assert bootstrap.launcher_rank() == (1, 4)

@@ -2,7 +2,6 @@
 exception types and messages, the init/destroy life cycle, collectives on one rank,
 DistributedDataParallel, SyncBatchNorm and DataParallel without peers."""
 
-import os
 
 import numpy as np
 import pytest

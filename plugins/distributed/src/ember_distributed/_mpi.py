@@ -11,7 +11,6 @@ same order on every rank of a communicator, as MPI requires.
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import numpy as np

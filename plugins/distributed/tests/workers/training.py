@@ -6,12 +6,12 @@ import os
 
 import numpy as np
 import torch
+from ember.distributed.algorithms.ddp_comm_hooks import default_hooks
 from harness import run
 
 import ember
 import ember.distributed as dist
 import ember_distributed.ddp as ddp_impl
-from ember.distributed.algorithms.ddp_comm_hooks import default_hooks
 
 DDP = ember.nn.parallel.DistributedDataParallel
 LR = 0.1
