@@ -287,3 +287,29 @@ def test_mismatched_mask_types_warn_like_torch():
     with pytest.warns(UserWarning) as e_rec:
         run(ember)
     assert [str(w.message) for w in e_rec] == [str(w.message) for w in t_rec]
+
+
+@pytest.mark.parametrize("need_weights", [True, False])
+@pytest.mark.parametrize("batch_first", [True, False])
+def test_inference_with_fully_padded_sequence_matches_torch(need_weights, batch_first):
+    """Eval mode without autograd: torch's fused inference path gives NaN for a sequence
+    whose keys are all padded, even with need_weights=False; so does ember."""
+    tm, em = twin(lambda lib: lib.nn.MultiheadAttention(E, H, batch_first=batch_first),
+                  "float32")
+    tm.eval()
+    em.eval()
+    x = rand((N, L, E) if batch_first else (L, N, E), "float32")
+    pad = np.zeros((N, L), dtype=bool)
+    pad[0, 2:] = True
+    pad[2, :] = True
+    with torch.no_grad():
+        to, tw = tm(*(torch.tensor(x),) * 3, key_padding_mask=torch.tensor(pad),
+                    need_weights=need_weights)
+    with ember.no_grad():
+        eo, ew = em(*(ember.tensor(x),) * 3, key_padding_mask=ember.tensor(pad),
+                    need_weights=need_weights)
+    np.testing.assert_allclose(eo.numpy(), to.numpy(), rtol=2e-4, atol=2e-5, equal_nan=True)
+    assert (ew is None) == (tw is None)
+    if tw is not None:
+        np.testing.assert_allclose(ew.numpy(), tw.numpy(), rtol=2e-4, atol=2e-5,
+                                   equal_nan=True)

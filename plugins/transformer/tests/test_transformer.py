@@ -331,3 +331,30 @@ def test_inference_with_padding_matches_torch_nested_path(left_aligned, with_nor
     e = em(ember.tensor(x), src_key_padding_mask=ember.tensor(pad)).detach().numpy()
     np.testing.assert_allclose(e, t, rtol=2e-4, atol=2e-5)
     assert np.abs(e[0, 3:]).max() > 0
+
+
+@pytest.mark.parametrize("stack", [False, True])
+@pytest.mark.parametrize("norm_first", [False, True])
+def test_inference_with_fully_padded_sequence_matches_torch(stack, norm_first):
+    """Eval mode without autograd: torch's fused layer gives NaN for a sequence whose
+    positions are all padded (its nested-tensor stack gives zeros); ember matches both."""
+    def factory(lib):
+        layer = lib.nn.TransformerEncoderLayer(D, H, FF, batch_first=True,
+                                               norm_first=norm_first)
+        return lib.nn.TransformerEncoder(layer, 2) if stack else layer
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        tm, em = twin(factory, "float32")
+    tm.eval()
+    em.eval()
+    x = rand((N, S, D), "float32")
+    pad = np.zeros((N, S), dtype=bool)
+    pad[0, 3:] = True
+    pad[2, :] = True
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        t = tm(torch.tensor(x), src_key_padding_mask=torch.tensor(pad)).numpy()
+    with ember.no_grad():
+        e = em(ember.tensor(x), src_key_padding_mask=ember.tensor(pad)).numpy()
+    np.testing.assert_allclose(e, t, rtol=2e-4, atol=2e-5, equal_nan=True)

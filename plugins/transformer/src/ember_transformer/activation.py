@@ -145,6 +145,10 @@ class MultiheadAttention(Module):
             ``(output, weights or None)``.
         """
         batched = query.ndim == 3
+        # torch's inference fast path returns NaN for a query whose keys are all masked,
+        # as the explicit-weights computation does (the fused attention gives zeros)
+        fast = not need_weights and self._torch_fast_path(query, key, value, attn_mask,
+                                                          key_padding_mask)
         key_padding_mask = AF._canonical_mask(key_padding_mask, "key_padding_mask",
                                               AF._none_or_dtype(attn_mask), "attn_mask",
                                               query.dtype)
@@ -165,13 +169,34 @@ class MultiheadAttention(Module):
             query, key, value, self.embed_dim, self.num_heads, self.in_proj_weight,
             self.in_proj_bias, self.bias_k, self.bias_v, self.add_zero_attn, self.dropout,
             self.out_proj.weight, self.out_proj.bias, training=self.training,
-            key_padding_mask=key_padding_mask, need_weights=need_weights, attn_mask=attn_mask,
+            key_padding_mask=key_padding_mask, need_weights=need_weights or fast,
+            attn_mask=attn_mask,
             use_separate_proj_weight=separate, q_proj_weight=self.q_proj_weight,
             k_proj_weight=self.k_proj_weight, v_proj_weight=self.v_proj_weight,
             average_attn_weights=average_attn_weights, is_causal=is_causal)
         if self.batch_first and batched:
             out = out.transpose(1, 0)
-        return out, weights
+        return out, (weights if need_weights else None)
+
+    def _torch_fast_path(self, query: Tensor, key: Tensor, value: Tensor,
+                         attn_mask: Tensor | None, key_padding_mask: Tensor | None) -> bool:
+        """Whether torch would run this call through its fused inference kernel."""
+        if (attn_mask is not None and attn_mask.dtype.is_floating_point) or \
+                (key_padding_mask is not None and key_padding_mask.dtype.is_floating_point):
+            return False
+        if query.ndim != 3 or query is not key or key is not value or self.training:
+            return False
+        if self.in_proj_weight is None or self.in_proj_bias is None:
+            return False
+        if query.dtype != self.in_proj_weight.dtype or query.dtype != self.in_proj_bias.dtype:
+            return False
+        if self.num_heads % 2 or not self.batch_first or self.bias_k is not None \
+                or self.bias_v is not None or self.add_zero_attn:
+            return False
+        tensors = (query, self.in_proj_weight, self.in_proj_bias, self.out_proj.weight,
+                   self.out_proj.bias)
+        return not (ember.is_grad_enabled()
+                    and any(t is not None and t.requires_grad for t in tensors))
 
     def merge_masks(self, attn_mask: Tensor | None, key_padding_mask: Tensor | None,
                     query: Tensor) -> tuple[Tensor | None, int | None]:

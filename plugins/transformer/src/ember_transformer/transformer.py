@@ -147,19 +147,43 @@ class TransformerEncoderLayer(Module):
                                                _none_or_dtype(src_mask), "src_mask", src.dtype)
         src_mask = _canonical_mask(src_mask, "src_mask", None, "", src.dtype,
                                    check_other=False)
+        # torch's fused inference kernel for this layer gives NaN for a query whose keys
+        # are all masked, like the explicit-weights attention (the fused one gives zeros)
+        exact = self._torch_fast_path(src)
         x = src
         if self.norm_first:
-            x = x + self._sa_block(self.norm1(x), src_mask, src_key_padding_mask, is_causal)
+            x = x + self._sa_block(self.norm1(x), src_mask, src_key_padding_mask, is_causal,
+                                   _weights_path=exact)
             x = x + self._ff_block(self.norm2(x))
         else:
-            x = self.norm1(x + self._sa_block(x, src_mask, src_key_padding_mask, is_causal))
+            x = self.norm1(x + self._sa_block(x, src_mask, src_key_padding_mask, is_causal,
+                                              _weights_path=exact))
             x = self.norm2(x + self._ff_block(x))
         return x
 
+    def _torch_fast_path(self, src: Tensor) -> bool:
+        """Whether torch would run this call through its fused inference kernel."""
+        attn = self.self_attn
+        if src.ndim != 3 or self.training or not attn.batch_first \
+                or attn.in_proj_bias is None or not attn._qkv_same_embed_dim \
+                or not self.activation_relu_or_gelu or self.norm1.eps != self.norm2.eps \
+                or attn.num_heads % 2:
+            return False
+        if any(len(getattr(m, "_forward_hooks", {})) + len(getattr(m, "_forward_pre_hooks", {}))
+               for m in self.modules()):
+            return False
+        tensors = (src, attn.in_proj_weight, attn.in_proj_bias, attn.out_proj.weight,
+                   attn.out_proj.bias, self.norm1.weight, self.norm1.bias, self.norm2.weight,
+                   self.norm2.bias, self.linear1.weight, self.linear1.bias,
+                   self.linear2.weight, self.linear2.bias)
+        return not (ember.is_grad_enabled()
+                    and any(t is not None and t.requires_grad for t in tensors))
+
     def _sa_block(self, x: Tensor, attn_mask: Tensor | None,
-                  key_padding_mask: Tensor | None, is_causal: bool = False) -> Tensor:
+                  key_padding_mask: Tensor | None, is_causal: bool = False,
+                  _weights_path: bool = False) -> Tensor:
         x = self.self_attn(x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask,
-                           need_weights=False, is_causal=is_causal)[0]
+                           need_weights=_weights_path, is_causal=is_causal)[0]
         return self.dropout1(x)
 
     def _ff_block(self, x: Tensor) -> Tensor:
