@@ -42,6 +42,7 @@ MODELS = {
     "ctc_speech": (10, 1e-4, 1e-4),
     "vision_zoo": (10, 1e-4, 1e-4),
     "siamese_text": (10, 1e-4, 1e-4),
+    "word_language_model": (12, 1e-4, 1e-4),
 }
 
 # Parameter entries whose gradient is zero in exact arithmetic, so that what they receive
@@ -81,7 +82,7 @@ def test_model_trains_like_torch(name):
 # float64: the same scripts after model.double(); rounding no longer hides differences.
 DOUBLE = ["mlp_classifier", "lenet", "char_lstm", "mingpt", "gru_tagger", "resnet_small",
           "seq2seq_transformer", "text_cnn_multilabel", "ctc_speech", "vision_zoo",
-          "siamese_text"]
+          "siamese_text", "word_language_model"]
 # Not dcgan: its labels are float32 by construction (torch.full), and with a float64 input
 # torch computes binary_cross_entropy_with_logits in the target's float32 (in-place ops on
 # 1 - target) while ember promotes to float64.
