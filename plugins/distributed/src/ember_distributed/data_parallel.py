@@ -78,7 +78,7 @@ class DataParallel(Module):
 
     >>> net = DataParallel(ember.nn.Linear(3, 2))
     >>> net(ember.ones(4, 3)).shape
-    torch.Size([4, 2])
+    ember.Size([4, 2])
     """
 
     def __init__(self, module: Module, device_ids: list[Any] | None = None,

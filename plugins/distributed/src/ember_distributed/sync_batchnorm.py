@@ -109,7 +109,7 @@ class SyncBatchNorm(_BatchNorm):
 
     >>> bn = SyncBatchNorm(3)
     >>> bn(ember.ones(4, 3, 2)).shape   # no process group: plain batch norm
-    torch.Size([4, 3, 2])
+    ember.Size([4, 3, 2])
     """
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
