@@ -65,3 +65,21 @@ def test_comm_backends_registered():
     assert {"mpi", "gloo", "nccl"} <= set(engines)
     assert engines["nccl"][0].device_types == ("cuda",)
     assert engines["mpi"][1] == "ember-distributed"
+
+
+def test_install_hint_when_the_plugin_is_left_out(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, EMBER_DISABLE_PLUGINS="distributed", EMBER_PLUGINS="cpu,layers",
+               EMBER_STRICT_PLUGINS="0")
+    code = ("import ember\n"
+            "try:\n"
+            "    ember.distributed.all_reduce\n"
+            "except AttributeError as e:\n"
+            "    print('ERR', e)\n")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         timeout=120)
+    assert "ERR ember.distributed.all_reduce is provided by ember-distributed" in out.stdout, \
+        out.stdout + out.stderr

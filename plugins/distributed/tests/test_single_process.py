@@ -307,3 +307,15 @@ def test_data_parallel_on_cpu_calls_the_module():
     assert lin.weight.grad is not None
     assert ember.equal(ember.nn.parallel.data_parallel(lin, x), lin(x))
     assert list(dp.state_dict()) == ["module.weight", "module.bias"]
+
+
+def test_collectives_are_in_place_ops_for_autograd(world):
+    """As in torch, a collective writing a tensor saved for backward invalidates it."""
+    w = ember.ones(2)
+    x = ember.ones(2, requires_grad=True)
+    y = (x * w).sum()
+    before = w._version
+    dist.all_reduce(w)
+    assert w._version == before + 1
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.backward()

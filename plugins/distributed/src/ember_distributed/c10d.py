@@ -547,7 +547,9 @@ class _Buf:
         return op.name
 
     def store(self, avg_over: int = 0) -> None:
-        """Write the engine's result back into the tensor (dividing for AVG)."""
+        """Write the engine's result back into the tensor (dividing for AVG); like any
+        in-place op, this bumps the tensor's version counter."""
+        self.tensor._vc.v += 1
         arr = self.arr
         if avg_over:
             if arr.dtype.kind == "f":
