@@ -6,10 +6,6 @@ from typing import Any
 
 import numpy as np
 
-try:
-    from scipy import special as _special  # optional: faster erf/erfinv
-except ImportError:  # pragma: no cover - scipy is optional
-    _special = None
 
 
 def _is_float(d: np.dtype) -> bool:
@@ -155,28 +151,29 @@ def _rsqrt(a: np.ndarray) -> np.ndarray:
         return (1.0 / np.sqrt(a)).astype(a.dtype, copy=False)
 
 
-def _erf(a: np.ndarray) -> np.ndarray:
-    if _special is not None:
-        return _special.erf(a).astype(a.dtype, copy=False)
-    from math import erf
+def _special(name: str) -> Any:
+    """erf, erfc or erfinv from the C++ kernels (float32/float64; half precision is computed
+    in float32)."""
 
-    return np.vectorize(erf, otypes=[a.dtype])(a)
+    def kernel(a: np.ndarray) -> np.ndarray:
+        from .. import _native
+
+        flat = np.ascontiguousarray(a).reshape(-1)
+        if a.dtype == np.float64:
+            out = getattr(_native, f"{name}_f64")(flat)
+        elif a.dtype == np.float32:
+            out = getattr(_native, f"{name}_f32")(flat)
+        else:
+            out = getattr(_native, f"{name}_f32")(flat.astype(np.float32)).astype(a.dtype)
+        return out.reshape(a.shape)
+
+    kernel.__name__ = name
+    return kernel
 
 
-def _erfc(a: np.ndarray) -> np.ndarray:
-    if _special is not None:
-        return _special.erfc(a).astype(a.dtype, copy=False)
-    from math import erfc
-
-    return np.vectorize(erfc, otypes=[a.dtype])(a)
-
-
-def _erfinv(a: np.ndarray) -> np.ndarray:
-    if _special is not None:
-        return _special.erfinv(a).astype(a.dtype, copy=False)
-    from ember_cpu import _native
-
-    return _native.erfinv(np.ascontiguousarray(a, dtype=np.float64)).astype(a.dtype)
+_erf = _special("erf")
+_erfc = _special("erfc")
+_erfinv = _special("erfinv")
 
 
 try:  # numpy keeps its floating-point error state in a context variable
