@@ -35,6 +35,9 @@ autodoc_typehints = "description"
 autodoc_default_options = {"show-inheritance": True}
 napoleon_google_docstring = True
 napoleon_numpy_docstring = False
+# "Attributes:" sections as fields, so an attribute that is also a property is not
+# described twice.
+napoleon_use_ivar = True
 # Type hints name objects of numpy and other libraries that this site does not index.
 autodoc_typehints_format = "short"
 suppress_warnings = ["ref.python"]
@@ -47,6 +50,7 @@ from ember.primitives import PRIMITIVES  # noqa: E402
 version = release = ember.__version__
 _PROBLEMS: list[str] = []
 _SEEN: dict[int, str] = {}
+_DONE: set[str] = set()
 
 
 def _write(name: str, text: str) -> None:
@@ -69,6 +73,9 @@ def _primitive_table() -> str:
 
 
 def _directive(qualified: str, obj: Any) -> str:
+    if qualified in _DONE:  # a plugin's name cached on its skeleton module: already here
+        return ""
+    _DONE.add(qualified)
     first = _SEEN.setdefault(id(obj), qualified)
     if first != qualified:  # one object, several public paths: document it once
         return f"``{qualified}`` is :py:obj:`{first}`.\n"
