@@ -43,9 +43,16 @@ def _bw_reshape(node: Any, g: Tensor) -> Tensor:
 
 
 def _infer_shape(shape: tuple[int, ...], numel: int, op: str) -> tuple[int, ...]:
+    # Fast paths: a complete valid shape, or one with a single -1 and no other negative
+    # size. Anything else (including every error) takes the checks below.
     if -1 not in shape:
-        if math.prod(shape) == numel and min(shape, default=0) >= 0:
+        if math.prod(shape) == numel and (not shape or min(shape) >= 0):
             return shape
+    else:
+        known = -math.prod(shape)  # the product of the other sizes
+        if known > 0 and min(shape) == -1 and shape.count(-1) == 1 and not numel % known:
+            i = shape.index(-1)
+            return shape[:i] + (numel // known,) + shape[i + 1:]
     neg = [i for i, s in enumerate(shape) if s == -1]
     if len(neg) > 1:
         raise RuntimeError("only one dimension can be inferred")
@@ -86,7 +93,7 @@ def view(input: Tensor, *shape: Any) -> Tensor:  # noqa: A002
                            "least one dimension spans across two contiguous subspaces). Use "
                            ".reshape(...) instead.") from None
     return make_view(input, arr, lambda t: t.view(new), "ViewBackward0", _bw_reshape,
-                     tuple(input._data.shape))
+                     input._data.shape)
 
 
 def _view_dtype(input: Tensor, dtype: dt.dtype) -> Tensor:  # noqa: A002
@@ -225,10 +232,10 @@ swapaxes = swapdims = transpose
 
 def t(input: Tensor) -> Tensor:  # noqa: A002
     """Transpose of a tensor with at most 2 dims."""
-    if input.ndim > 2:
-        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
-                           f"{input.ndim}D")
-    return transpose(input, 0, 1) if input.ndim == 2 else _plain_alias(input)
+    nd = input._data.ndim
+    if nd > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {nd}D")
+    return transpose(input, 0, 1) if nd == 2 else _plain_alias(input)
 
 
 def adjoint(input: Tensor) -> Tensor:  # noqa: A002
