@@ -514,6 +514,7 @@ class _Buf:
             return
         self.view = t.detach().numpy()
         dtype = self.view.dtype
+        work_dtype: np.dtype[Any]
         if dtype == np.bool_:
             self.kind = "bool"
             work_dtype = np.dtype(np.uint8)

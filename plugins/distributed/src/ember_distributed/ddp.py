@@ -206,9 +206,10 @@ class DistributedDataParallel(Module):
         if device_ids is not None and len(device_ids) > 1:
             raise ValueError("device_ids can only be None or contain a single element.")
         self.module = module
-        self.process_group = c10d._resolve(process_group)
-        if self.process_group is None:
+        pg = c10d._resolve(process_group)
+        if pg is None:
             raise ValueError("DistributedDataParallel: this rank is not in process_group")
+        self.process_group: c10d.ProcessGroup = pg
         self.dim = dim
         self.device_ids = device_ids
         self.output_device = output_device

@@ -117,7 +117,7 @@ class Work:
                     self._finish = None
                 where = f" ({self._describe})" if self._describe else ""
                 raise DistBackendError(f"[ember.distributed] {self._name} timed out after "
-                                       f"{timedelta(seconds=limit)}{where}: a peer did not "
+                                       f"{timedelta(seconds=limit or 0.0)}{where}: a peer did not "
                                        "take part in time")
             if pause:
                 time.sleep(pause)

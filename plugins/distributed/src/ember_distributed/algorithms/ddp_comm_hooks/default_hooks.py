@@ -17,8 +17,11 @@ from ...work import Future
 __all__ = ["allreduce_hook", "fp16_compress_hook", "bf16_compress_hook"]
 
 
-def _group(state: Any) -> Any:
-    return c10d._resolve(state)
+def _group(state: Any) -> c10d.ProcessGroup:
+    pg = c10d._resolve(state)
+    if pg is None:
+        raise ValueError("communication hook: this rank is not in the hook's process group")
+    return pg
 
 
 def _allreduce_fut(process_group: Any, tensor: Tensor) -> Future:
@@ -26,6 +29,7 @@ def _allreduce_fut(process_group: Any, tensor: Tensor) -> Future:
     pg = _group(process_group)
     tensor.div_(pg.size())
     work = c10d.all_reduce(tensor, group=pg, async_op=True)
+    assert work is not None
     return work.get_future().then(lambda fut: fut.value()[0])
 
 
@@ -42,6 +46,7 @@ def _compress_hook(dtype: Any, process_group: Any, bucket: Any) -> Future:
     buffer = bucket.buffer()
     compressed = buffer.to(dtype).div_(pg.size())
     work = c10d.all_reduce(compressed, group=pg, async_op=True)
+    assert work is not None
 
     def decompress(fut: Future) -> Tensor:
         with ember.no_grad():
