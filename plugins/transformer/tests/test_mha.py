@@ -313,3 +313,19 @@ def test_inference_with_fully_padded_sequence_matches_torch(need_weights, batch_
     if tw is not None:
         np.testing.assert_allclose(ew.numpy(), tw.numpy(), rtol=2e-4, atol=2e-5,
                                    equal_nan=True)
+
+
+def test_training_dropout_through_fused_attention():
+    """need_weights=False in training: dropout inside scaled_dot_product_attention."""
+    em = ember.nn.MultiheadAttention(E, H, dropout=0.5, batch_first=True)
+    x = ember.tensor(rand((N, L, E), "float32")).requires_grad_(True)
+    ember.manual_seed(0)
+    a = em(x, x, x, need_weights=False)[0]
+    b = em(x, x, x, need_weights=False)[0]
+    assert not np.allclose(a.detach().numpy(), b.detach().numpy())
+    a.sum().backward()
+    assert x.grad is not None and np.isfinite(x.grad.numpy()).all()
+    em.eval()
+    c = em(x, x, x, need_weights=False)[0]
+    d = em(x, x, x, need_weights=False)[0]
+    np.testing.assert_array_equal(c.detach().numpy(), d.detach().numpy())
