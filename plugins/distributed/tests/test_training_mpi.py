@@ -70,6 +70,11 @@ def test_convert_sync_batchnorm_in_ddp_training(launched):
     assert all(d < 1e-10 for d in check(results, output, "sync_batchnorm_in_ddp"))
 
 
+def test_parameters_and_buffers_follow_rank_0(launched):
+    _, output, results = launched
+    assert check(results, output, "buffers_follow_rank_0") == [[3.0, 3.0], [3.0, 3.0]]
+
+
 def test_launch_exits_cleanly(launched):
     rc, output, _ = launched
     assert rc == 0, output[-4000:]

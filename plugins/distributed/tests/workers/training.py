@@ -310,7 +310,36 @@ def sync_batchnorm_in_ddp():
     return d
 
 
-run({"ddp_parity": ddp_parity, "no_sync_accumulation": no_sync_accumulation,
+class WithBuffer(ember.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lin = ember.nn.Linear(2, 2)
+        self.register_buffer("scale", ember.ones(2))
+
+    def forward(self, x):
+        return self.lin(x) * self.scale
+
+
+def buffers_follow_rank_0():
+    me = dist.get_rank()
+    model = WithBuffer()
+    with ember.no_grad():
+        model.scale.fill_(1.0 + me)
+        model.lin.weight.fill_(0.5 + me)
+    ddp = DDP(model)  # construction: rank 0's parameters and buffers everywhere
+    assert model.scale.tolist() == [1.0, 1.0] and model.lin.weight.tolist()[0] == [0.5, 0.5]
+    model.scale.fill_(3.0 + me)  # drift: broadcast again before each forward
+    ddp(ember.ones(1, 2)).sum().backward()
+    assert model.scale.tolist() == [3.0, 3.0]
+    quiet = DDP(WithBuffer(), broadcast_buffers=False)
+    quiet.module.scale.fill_(5.0 + me)
+    quiet(ember.ones(1, 2)).sum().backward()
+    assert quiet.module.scale.tolist() == [5.0 + me] * 2
+    return model.scale.tolist()
+
+
+run({"buffers_follow_rank_0": buffers_follow_rank_0, "ddp_parity": ddp_parity,
+     "no_sync_accumulation": no_sync_accumulation,
      "comm_hooks": comm_hooks, "unused_parameters": unused_parameters,
      "sync_batchnorm_parity": sync_batchnorm_parity,
      "sync_batchnorm_in_ddp": sync_batchnorm_in_ddp, "torch_ddp_parity": torch_ddp_parity})
