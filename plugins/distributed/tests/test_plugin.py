@@ -75,6 +75,7 @@ def test_install_hint_when_the_plugin_is_left_out(tmp_path):
     env = dict(os.environ, EMBER_DISABLE_PLUGINS="distributed", EMBER_PLUGINS="cpu,layers",
                EMBER_STRICT_PLUGINS="0")
     code = ("import ember\n"
+            "print('AVAILABLE', ember.distributed.is_available())\n"
             "try:\n"
             "    ember.distributed.all_reduce\n"
             "except AttributeError as e:\n"
@@ -83,3 +84,4 @@ def test_install_hint_when_the_plugin_is_left_out(tmp_path):
                          timeout=120)
     assert "ERR ember.distributed.all_reduce is provided by ember-distributed" in out.stdout, \
         out.stdout + out.stderr
+    assert "AVAILABLE False" in out.stdout  # torch's contract: never raises

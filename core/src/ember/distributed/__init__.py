@@ -8,6 +8,17 @@ from __future__ import annotations
 from typing import Any
 
 
+def is_available() -> bool:
+    """Whether ``ember.distributed`` can be used: a plugin (ember-distributed) provides it.
+
+    Like ``torch.distributed.is_available()``, this never raises, so code can guard with
+    ``if dist.is_available() and dist.is_initialized():``.
+    """
+    from ..plugins.namespace import provided_names
+
+    return "init_process_group" in provided_names("distributed")
+
+
 def __getattr__(name: str) -> Any:
     from ..plugins.namespace import lazy_getattr
 

@@ -26,7 +26,7 @@ from .work import DistBackendError, Work
 
 __all__ = ["ReduceOp", "Backend", "ProcessGroup", "GroupMember", "group", "P2POp",
            "default_pg_timeout", "init_process_group", "destroy_process_group",
-           "is_initialized", "is_available", "is_mpi_available", "is_nccl_available",
+           "is_initialized", "is_mpi_available", "is_nccl_available",
            "is_gloo_available", "is_torchelastic_launched", "get_rank", "get_world_size",
            "get_backend", "new_group", "get_group_rank", "get_global_rank",
            "get_process_group_ranks", "all_reduce", "broadcast", "all_gather",
@@ -318,11 +318,6 @@ def is_nccl_available() -> bool:
         find_nccl_library()
     except RuntimeError:
         return False
-    return True
-
-
-def is_available() -> bool:
-    """Whether ember.distributed works in this installation (always True once installed)."""
     return True
 
 

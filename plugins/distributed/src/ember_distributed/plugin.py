@@ -20,7 +20,7 @@ _PKG = "ember_distributed"
 DISTRIBUTED: dict[str, tuple[str, ...]] = {
     "c10d": ("ReduceOp", "Backend", "ProcessGroup", "GroupMember", "group", "P2POp",
              "default_pg_timeout", "init_process_group", "destroy_process_group",
-             "is_initialized", "is_available", "is_mpi_available", "is_nccl_available",
+             "is_initialized", "is_mpi_available", "is_nccl_available",
              "is_gloo_available", "is_torchelastic_launched", "get_rank", "get_world_size",
              "get_backend", "new_group", "get_group_rank", "get_global_rank",
              "get_process_group_ranks", "all_reduce", "broadcast", "all_gather",
