@@ -205,6 +205,7 @@ def _binary_arith(name: str, kname: str, backward: Callable[..., Any], save_valu
                   ) -> Callable[..., Tensor]:
     node_name = name.capitalize() + "Backward0"
     is_sub = kname == "sub"
+    is_div = kname == "div"
 
     def op(input: Any, other: Any, *, alpha: Any = 1, out: Tensor | None = None) -> Tensor:  # noqa: A002
         x, y, rt, ref = common(input, other)
@@ -216,7 +217,7 @@ def _binary_arith(name: str, kname: str, backward: Callable[..., Any], save_valu
                 raise RuntimeError("For integral input tensors, argument alpha must not be a "
                                    "floating point number.")
             y = k.mul(y, alpha)
-        if kname == "div" and rt.category < 2:
+        if is_div and rt.category < 2:
             x = k.cast(x, dt.DEFAULTS.float.np) if hasattr(x, "dtype") else x
             y = k.cast(y, dt.DEFAULTS.float.np) if hasattr(y, "dtype") else float(y)
             if not hasattr(x, "dtype"):
@@ -226,31 +227,38 @@ def _binary_arith(name: str, kname: str, backward: Callable[..., Any], save_valu
         except ValueError:
             raise broadcast_error(_shape(input), _shape(other)) from None
         res = wrap(r, ref._device, k)
-        if GRAD.enabled and ((type(input) is not float and type(input) is not int
-                              and isinstance(input, Tensor) and input._rg)
-                             or (isinstance(other, Tensor) and other._rg)):
+        if GRAD.enabled:
             ta = input if isinstance(input, Tensor) else None
             tb = other if isinstance(other, Tensor) else None
-            sa = tuple(ta._data.shape) if ta is not None and ta._rg else None
-            sb = tuple(tb._data.shape) if tb is not None and tb._rg else None
-            da = ta._data.dtype if ta is not None else None
-            db = tb._data.dtype if tb is not None else None
-            if save_values:
-                save = (ta if sb is not None or kname == "div" else None,
-                        tb if sa is not None or kname == "div" else None)
-                av = input if ta is None else None
-                bv = other if tb is None else None
-                attrs: tuple[Any, ...] = (sa, sb, av, bv, da, db)
-            else:
-                save = ()
-                attrs = (sa, sb, alpha, da, db)
-            record(node_name, backward, (ta, tb), res, save=save, attrs=attrs)
+            if (ta is not None and ta._rg) or (tb is not None and tb._rg):
+                _record_binary(node_name, backward, save_values, is_div, input, other, alpha,
+                               res)
         if out is not None:
             return _into_out(out, res)
         return res
 
     op.__name__ = op.__qualname__ = name
     return op
+
+
+def _record_binary(node_name: str, backward: Callable[..., Any], save_values: bool,
+                   is_div: bool, input: Any, other: Any, alpha: Any, res: Tensor) -> None:  # noqa: A002
+    """Record a binary arithmetic op: the shape and dtype each input's gradient is fitted
+    to, and for mul and div the operands the gradient is multiplied by."""
+    ta = input if isinstance(input, Tensor) else None
+    tb = other if isinstance(other, Tensor) else None
+    sa = ta._data.shape if ta is not None and ta._rg else None
+    sb = tb._data.shape if tb is not None and tb._rg else None
+    da = ta._data.dtype if ta is not None else None
+    db = tb._data.dtype if tb is not None else None
+    if save_values:
+        save = (ta if sb is not None or is_div else None,
+                tb if sa is not None or is_div else None)
+        av = input if ta is None else None
+        bv = other if tb is None else None
+        record(node_name, backward, (ta, tb), res, save, (sa, sb, av, bv, da, db))
+    else:
+        record(node_name, backward, (ta, tb), res, (), (sa, sb, alpha, da, db))
 
 
 def _shape(v: Any) -> tuple[int, ...]:
