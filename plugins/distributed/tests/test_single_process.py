@@ -171,6 +171,15 @@ def test_new_group_of_one(world):
     assert t.tolist() == [1.0, 1.0] and dist.get_world_size(sub) == 1
     dist.destroy_process_group(sub)
     assert dist.is_initialized()
+    with pytest.raises(ValueError, match="Invalid process group specified"):
+        dist.destroy_process_group(sub)
+
+
+def test_destroy_without_init_raises_like_torch():
+    with pytest.raises(AssertionError):
+        tdist.destroy_process_group()
+    with pytest.raises(AssertionError):
+        dist.destroy_process_group()
 
 
 def test_work_timeout_raises(world):

@@ -278,7 +278,17 @@ def init_process_group(backend: str | None = None, init_method: str | None = Non
 
 
 def destroy_process_group(group: ProcessGroup | None = None) -> None:
-    """Leave ``group`` (default: every group, including the default one)."""
+    """Leave ``group`` (default: every group, including the default one).
+
+    Raises:
+        AssertionError: there is no default group to destroy (as torch).
+        ValueError: ``group`` is not a live process group.
+    """
+    if group is GroupMember.NON_GROUP_MEMBER:
+        return
+    if group is None and GroupMember.WORLD is None:
+        raise AssertionError("destroy_process_group: the default process group has not been "
+                             "initialized")
     if group is None or group is GroupMember.WORLD:
         for pg in reversed(_groups):
             if pg is not GroupMember.WORLD:
@@ -286,11 +296,10 @@ def destroy_process_group(group: ProcessGroup | None = None) -> None:
         _groups.clear()
         GroupMember.WORLD = None
         return
-    if group is GroupMember.NON_GROUP_MEMBER:
-        return
-    if group in _groups:
-        _groups.remove(group)
-        group.engine.free()
+    if group not in _groups:
+        raise ValueError("Invalid process group specified")
+    _groups.remove(group)
+    group.engine.free()
 
 
 def is_initialized() -> bool:
