@@ -18,7 +18,7 @@ py::array_t<T> softmax_fwd(carray<T> x, int64_t outer, int64_t n, int64_t inner)
   const T* src = x.data();
   T* dst = out.mutable_data();
   py::gil_scoped_release release;
-#pragma omp parallel for collapse(2) if (outer * inner > 16)
+#pragma omp parallel for collapse(2) if (outer * inner > 1 && outer * n * inner > 32768)
   for (int64_t o = 0; o < outer; ++o) {
     for (int64_t i = 0; i < inner; ++i) {
       const T* row = src + o * n * inner + i;

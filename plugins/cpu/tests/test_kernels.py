@@ -1,0 +1,99 @@
+"""ember-cpu's own kernels: each against torch on the same inputs, and the kernel registry."""
+
+import numpy as np
+import pytest
+
+import ember
+from ember_cpu import _native
+from ember_cpu.kernels import all_kernels
+from ember_cpu.kernels import primitives as prims
+from ember_cpu.kernels import softmax as softmax_kernels
+
+torch = pytest.importorskip("torch")
+
+SHAPES_DIMS = [((7,), 0), ((3, 5), 1), ((3, 5), 0), ((2, 3, 4), 1), ((4, 1, 6), 2), ((0, 3), 1),
+               ((64, 600), 1), ((600, 64), 0)]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape,dim", SHAPES_DIMS)
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_fused_softmax_matches_torch(name, shape, dim, dtype):
+    x = np.random.default_rng(0).standard_normal(shape).astype(dtype) * 5
+    out = softmax_kernels.KERNELS[name](x, dim)
+    ref = getattr(torch, name)(torch.from_numpy(x), dim).numpy()
+    assert out.dtype == x.dtype and out.shape == x.shape
+    np.testing.assert_allclose(out, ref, rtol=1e-5 if dtype == np.float32 else 1e-12,
+                               atol=1e-5 if dtype == np.float32 else 1e-13)
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_fused_softmax_extremes(name):
+    x = np.array([[np.inf, 1.0], [-np.inf, -np.inf], [np.nan, 0.0], [1e4, -1e4]], np.float32)
+    out = softmax_kernels.KERNELS[name](x, 1)
+    ref = getattr(torch, name)(torch.from_numpy(x), 1).numpy()
+    np.testing.assert_array_equal(np.isnan(out), np.isnan(ref))
+    finite = ~np.isnan(ref)
+    np.testing.assert_allclose(out[finite], ref[finite], rtol=1e-6)
+
+
+def test_fused_softmax_half_precision_computes_in_float32():
+    x = np.random.default_rng(1).standard_normal((4, 9)).astype(np.float16)
+    out = softmax_kernels.KERNELS["softmax"](x, 1)
+    assert out.dtype == np.float16
+    ref = torch.softmax(torch.from_numpy(x).float(), 1).half().numpy()
+    np.testing.assert_allclose(out.astype(np.float32), ref.astype(np.float32), atol=1e-3)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", ["erf", "erfc", "erfinv"])
+def test_special_functions_match_torch(name, dtype):
+    rng = np.random.default_rng(2)
+    if name == "erfinv":
+        x = np.concatenate([rng.uniform(-1, 1, 1000), [-1.0, 1.0, 0.0, 1.5, -2.0, np.nan,
+                                                        0.999999, -0.999999]])
+    else:
+        x = np.concatenate([rng.standard_normal(1000) * 4, [0.0, np.inf, -np.inf, np.nan]])
+    x = x.astype(dtype)
+    out = getattr(prims, f"_{name}")(x)
+    ref = getattr(torch, name)(torch.from_numpy(x)).numpy()
+    assert out.dtype == x.dtype
+    np.testing.assert_allclose(out, ref, rtol=2e-6 if dtype == np.float32 else 1e-12,
+                               atol=1e-7 if dtype == np.float32 else 1e-14)
+
+
+@pytest.mark.parametrize("name", ["erf", "erfinv"])
+def test_special_functions_keep_shape(name):
+    x = np.full((2, 0, 3), 0.5, np.float32)
+    assert getattr(prims, f"_{name}")(x).shape == (2, 0, 3)
+    assert getattr(prims, f"_{name}")(np.float32(0.5) * np.ones((), np.float32)).shape == ()
+
+
+def test_registry_collects_every_module_without_duplicates():
+    kernels = all_kernels()
+    from ember.primitives import PRIMITIVES
+
+    missing = set(PRIMITIVES) - set(kernels)
+    assert not missing, f"cpu backend lacks primitives {sorted(missing)}"
+    assert {"softmax", "log_softmax"} <= set(kernels)
+
+
+def test_thread_count_reaches_the_openmp_pool():
+    before = ember.get_num_threads()
+    try:
+        ember.set_num_threads(1)
+        assert _native.get_num_threads() == 1
+        assert ember.get_num_threads() == 1
+    finally:
+        ember.set_num_threads(before)
+
+
+def test_fused_softmax_is_used_by_the_op():
+    x = ember.tensor([[1.0, 2.0, 3.0]], requires_grad=True)
+    y = ember.softmax(x, 1)
+    (y * ember.tensor([[1.0, 0.0, 0.0]])).sum().backward()
+    tx = torch.tensor([[1.0, 2.0, 3.0]], requires_grad=True)
+    ty = torch.softmax(tx, 1)
+    (ty * torch.tensor([[1.0, 0.0, 0.0]])).sum().backward()
+    np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=1e-6)
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-6)
