@@ -54,6 +54,17 @@ def test_bad_flags(argv, message, capsys):
     assert message in capsys.readouterr().err
 
 
+def test_nproc_per_node_gpu():
+    import ember
+
+    if ember.cuda.is_available():
+        cmd, _ = parse("--nproc-per-node", "gpu", "s.py")
+        assert cmd[cmd.index("-n") + 1] == str(ember.cuda.device_count())
+    else:
+        with pytest.raises(ValueError, match="Cuda is not available."):
+            parse("--nproc-per-node", "gpu", "s.py")
+
+
 def test_bootstrap_maps_launcher_ranks(monkeypatch):
     for key in ("RANK", "LOCAL_RANK", "WORLD_SIZE", "LOCAL_WORLD_SIZE", "MASTER_ADDR",
                 "MASTER_PORT"):

@@ -476,4 +476,5 @@ class DistributedDataParallel(Module):
         self._comm_state = state
 
     def extra_repr(self) -> str:
+        """Nothing besides the wrapped module (printed as the ``module`` child)."""
         return ""

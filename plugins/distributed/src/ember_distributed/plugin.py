@@ -52,6 +52,7 @@ NN: dict[str, str] = {
 
 @hookimpl
 def ember_register_namespace() -> list[NamespaceEntry]:
+    """The public names of ember.distributed, its submodules, and the nn wrappers."""
     out = [NamespaceEntry(f"distributed.{name}", f"{_PKG}.{mod}:{name}")
            for mod, names in DISTRIBUTED.items() for name in names]
     out += [NamespaceEntry(name, target) for name, target in SUBMODULES.items()]
@@ -73,6 +74,7 @@ def _nccl(rank: int, world_size: int, **options: Any) -> Any:
 
 @hookimpl
 def ember_register_comm_backends() -> list[CommBackendSpec]:
+    """The engines: ``mpi`` (and its alias ``gloo``) for cpu tensors, ``nccl`` for cuda."""
     return [CommBackendSpec("mpi", _mpi, ("cpu",)),
             CommBackendSpec("gloo", _mpi, ("cpu",)),
             CommBackendSpec("nccl", _nccl, ("cuda",))]

@@ -30,7 +30,8 @@ def get_args_parser() -> argparse.ArgumentParser:
                                 description="Start one worker process per rank (torchrun's "
                                             "flags; the workers form one MPI world).")
     p.add_argument("--nproc-per-node", "--nproc_per_node", default="1",
-                   help="workers on this node: an integer, 'cpu' (one per core) or 'auto'")
+                   help="workers on this node: an integer, 'cpu' (one per core), 'gpu' (one "
+                        "per GPU) or 'auto'")
     p.add_argument("--nnodes", default="1", help="number of nodes (only 1, or 1:1, here)")
     p.add_argument("--node-rank", "--node_rank", type=int, default=0)
     p.add_argument("--master-addr", "--master_addr", default="127.0.0.1")
@@ -73,6 +74,13 @@ def find_mpiexec() -> str:
 
 
 def _nproc(value: str) -> int:
+    if value == "gpu":
+        import ember
+
+        count = int(ember.cuda.device_count()) if ember.cuda.is_available() else 0
+        if count == 0:
+            raise ValueError("Cuda is not available.")
+        return count
     if value in ("cpu", "auto"):
         return os.cpu_count() or 1
     try:
