@@ -159,7 +159,7 @@ def timeouts():
     me = dist.get_rank()
     t = ember.ones(2) * (me + 1)
     if me == 1:
-        time.sleep(1.5)  # rank 0 gives up waiting before rank 1 arrives
+        time.sleep(2.5)  # rank 0 gives up waiting before rank 1 arrives
         dist.all_reduce(t)
     else:
         work = dist.all_reduce(t, async_op=True)
@@ -188,9 +188,9 @@ def timeouts():
             pass
         else:
             raise AssertionError("barrier did not time out")
-    time.sleep(0.5)
     if me == 1:
-        dist.barrier(group=sub)
+        time.sleep(2.5)  # well after rank 0's deadline, even on a loaded machine
+        dist.barrier(group=sub, timeout=timedelta(seconds=30))
 
 
 def groups():
