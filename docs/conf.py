@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import re
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -108,10 +109,8 @@ def _plugin_page(dist: str, names: list[str]) -> str:
            f"The public names that ``{dist}`` {manager.plugins_version(dist)} provides, "
            "documented under the path users import them from.", ""]
     for dotted in sorted(names, key=str.lower):
-        obj: Any = ember
         try:
-            for part in dotted.split("."):
-                obj = getattr(obj, part)
+            obj = manager.resolve(dotted)
         except Exception as exc:  # reported as a Sphinx warning, so -W fails the build
             _PROBLEMS.append(f"ember.{dotted} ({dist}) cannot be imported: "
                              f"{type(exc).__name__}: {exc}")
@@ -180,6 +179,41 @@ def _report(app: Any) -> None:
         log.warning(problem)
 
 
+_NAMES_ONLY = re.compile(r"[A-Za-z_][\w, ]*,")
+_NAMES_THEN_TEXT = re.compile(r"[A-Za-z_][\w, ]*:(\s|$)")
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
+def _join_wrapped_names(app: Any, what: str, name: str, obj: Any, options: Any,
+                        lines: list[str]) -> None:
+    """Join an ``Args:`` entry whose list of names wraps over several lines.
+
+    Docstrings here document related arguments together (``eps, atol, rtol: as in
+    gradcheck``); a line of names ending in a comma cannot end an entry, so it is joined
+    with the lines that follow up to the one with the colon, which napoleon would otherwise
+    read as separate, malformed entries. Runs before napoleon.
+    """
+    i = 0
+    while i < len(lines) - 1:
+        head = lines[i]
+        if not _NAMES_ONLY.fullmatch(head.strip()):
+            i += 1
+            continue
+        j = i + 1
+        while (j < len(lines) and _indent(lines[j]) >= _indent(head)
+               and _NAMES_ONLY.fullmatch(lines[j].strip())):
+            j += 1
+        if (j < len(lines) and _indent(lines[j]) >= _indent(head)
+                and _NAMES_THEN_TEXT.match(lines[j].strip())):
+            merged = " ".join(part.strip() for part in lines[i:j + 1])
+            lines[i:j + 1] = [" " * _indent(head) + merged]
+        i += 1
+
+
 def setup(app: Any) -> None:
-    """Report plugins and names that could not be documented as build warnings."""
+    """Report undocumentable names as warnings; mend wrapped argument-name lists."""
     app.connect("builder-inited", _report)
+    app.connect("autodoc-process-docstring", _join_wrapped_names, priority=400)
