@@ -164,6 +164,19 @@ def test_argument_errors_match_torch(world, tmp_path):
         dist.new_group([0, 4])
 
 
+def test_per_device_backend_string():
+    dist.init_process_group("cpu:gloo,cuda:nccl")
+    try:
+        assert dist.get_backend() == "cpu:gloo,cuda:nccl"
+        t = ember.ones(2)
+        dist.all_reduce(t)
+        assert t.tolist() == [1.0, 1.0]
+    finally:
+        dist.destroy_process_group()
+    with pytest.raises(ValueError, match="custom backend string argument is invalid"):
+        dist.init_process_group("cpu:,cuda:nccl")
+
+
 def test_new_group_of_one(world):
     sub = dist.new_group([0])
     t = ember.ones(2)

@@ -186,6 +186,24 @@ def _engine_spec(name: str) -> Any:
     return entry[0]
 
 
+def _engine_name(backend: str) -> str:
+    """The engine of a backend string: ``"mpi"``, or torch's per-device form
+    ``"cpu:gloo,cuda:nccl"`` (the cpu entry wins: one engine per process here)."""
+    if ":" not in backend:
+        return backend
+    pairs = {}
+    for item in backend.split(","):
+        device, sep, engine = item.partition(":")
+        if not sep or not device.strip() or not engine.strip():
+            raise ValueError(f"The custom backend string argument is invalid: {backend}. "
+                             "Custom backend string is an experimental feature where the "
+                             "backend string must be in the format: "
+                             "\"<device_type1>:<backend1>,<device_type2>:<backend2>...\". "
+                             "e.g. 'cpu:gloo,cuda:nccl'")
+        pairs[device.strip()] = engine.strip()
+    return pairs.get("cpu", next(iter(pairs.values())))
+
+
 def _env_int(key: str) -> int | None:
     value = os.environ.get(key)
     if value is None:
@@ -243,8 +261,8 @@ def init_process_group(backend: str | None = None, init_method: str | None = Non
     and checks them against that world.
 
     Args:
-        backend: ``"mpi"`` (cpu tensors; ``"gloo"`` is an alias), ``"nccl"`` (cuda tensors);
-            default ``"mpi"``.
+        backend: ``"mpi"`` (cpu tensors; ``"gloo"`` is an alias), ``"nccl"`` (cuda tensors),
+            or torch's ``"cpu:gloo,cuda:nccl"`` form; default ``"mpi"``.
         init_method: ``"env://"``, ``"tcp://host:port"``, ``"file://path"`` or None.
         timeout: the deadline of every wait on this group (default 30 minutes).
         world_size: the number of processes (-1: from the environment or the MPI world).
@@ -264,7 +282,7 @@ def init_process_group(backend: str | None = None, init_method: str | None = Non
         raise TypeError(f"Expected timeout argument to be of type datetime.timedelta, got "
                         f"{type(timeout)}")
     name = Backend(backend or Backend.MPI)
-    spec = _engine_spec(name)
+    spec = _engine_spec(_engine_name(name))
     rank, world_size = _rendezvous(init_method, rank, world_size)
     if world_size != -1 and world_size <= 0:
         raise ValueError(f"world_size must be positive, got {world_size}")
