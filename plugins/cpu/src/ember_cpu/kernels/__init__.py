@@ -17,14 +17,13 @@ def all_kernels() -> dict[str, Callable[..., Any]]:
     """Collect ``KERNELS`` from every module of this package (primitives first)."""
     out: dict[str, Callable[..., Any]] = {}
     names = sorted(m.name for m in pkgutil.iter_modules(__path__))
-    names.remove("primitives")
+    names = ["primitives", *(n for n in names if n != "primitives")]
     with _passive_openmp():
-        modules = [importlib.import_module(f"{__name__}.{name}")
-                   for name in ["primitives", *names]]
-    for mod in modules:
+        modules = [importlib.import_module(f"{__name__}.{name}") for name in names]
+    for name, mod in zip(names, modules, strict=True):
         for op, fn in getattr(mod, "KERNELS", {}).items():
-            if op in out and mod.__name__ != f"{__name__}.primitives":
-                raise RuntimeError(f"cpu kernel '{op}' is defined twice (in {mod.__name__})")
+            if op in out and name != "primitives":
+                raise RuntimeError(f"cpu kernel '{op}' is defined twice (in {name})")
             out[op] = fn
     return out
 
