@@ -36,7 +36,8 @@ def linear(x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:
         out = np.matmul(x, w.T)
     if b is not None:
         out += b
-    return out
+    # numpy multiplies bfloat16 in float32 and returns float32; round back as torch does
+    return out if out.dtype == x.dtype else out.astype(x.dtype)
 
 
 def layer_norm(x: np.ndarray, w: np.ndarray | None, b: np.ndarray | None, k: int,

@@ -7,7 +7,6 @@ from typing import Any
 import numpy as np
 
 
-
 def _is_float(d: np.dtype) -> bool:
     """Whether ``d`` is a floating dtype, including ml_dtypes' bfloat16 (kind 'V')."""
     return d.kind == "f" or d.name == "bfloat16"
@@ -404,8 +403,11 @@ def _matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         # a stack times one matrix: one GEMM over the flattened rows (numpy would run one
         # small GEMM per stacked matrix, several times slower)
         out = np.matmul(a.reshape(-1, a.shape[-1]), b)
-        return out.reshape(a.shape[:-1] + (b.shape[-1],))
-    return np.matmul(a, b)
+        out = out.reshape(a.shape[:-1] + (b.shape[-1],))
+    else:
+        out = np.matmul(a, b)
+    # numpy multiplies bfloat16 in float32 and returns float32; round back as torch does
+    return out if out.dtype == a.dtype else out.astype(a.dtype)
 
 
 def _add_into(dst: np.ndarray, src: np.ndarray) -> None:
