@@ -73,7 +73,26 @@ from ._version import __version__
 export_ops(globals())
 _install_finder()
 
-from . import cuda, distributed, nn, optim, utils  # noqa: E402
+from . import amp, backends, cuda, distributed, nn, optim, random, utils  # noqa: E402
+from ._settings import (  # noqa: E402
+    are_deterministic_algorithms_enabled,
+    compile,  # noqa: A004
+    get_float32_matmul_precision,
+    is_deterministic_algorithms_warn_only_enabled,
+    set_float32_matmul_precision,
+    use_deterministic_algorithms,
+)
+from .amp.autocast_mode import (  # noqa: E402
+    autocast,
+    clear_autocast_cache,
+    get_autocast_dtype,
+    is_autocast_available,
+    is_autocast_cache_enabled,
+    is_autocast_enabled,
+    set_autocast_cache_enabled,
+    set_autocast_dtype,
+    set_autocast_enabled,
+)
 
 # Plugins load lazily, on first use; in strict mode they load now, so that a broken plugin
 # makes ``import ember`` itself fail.

@@ -187,6 +187,24 @@ class Tensor:
             return 0
         return offset // self._data.dtype.itemsize
 
+    def data_ptr(self) -> int:
+        """Address of the first element in memory (0 for a tensor with no elements).
+
+        Read from the backend array's own interface (``__array_interface__`` for numpy
+        arrays, ``__cuda_array_interface__`` for device arrays), so views of one tensor
+        report addresses inside the same buffer and the value is stable while the tensor
+        lives (in-place ops keep it).
+        """
+        data = self._data
+        if data.size == 0:
+            return 0
+        for attr in ("__array_interface__", "__cuda_array_interface__"):
+            iface = getattr(data, attr, None)
+            if iface is not None:
+                return int(iface["data"][0])
+        raise RuntimeError(f"data_ptr(): the {self._device.type} backend's arrays do not "
+                           "expose their memory address")
+
     def is_contiguous(self, memory_format: Any = None) -> bool:
         """Whether the elements are laid out densely in row-major order (or in
         ``memory_format``, e.g. ``ember.channels_last``)."""

@@ -55,3 +55,6 @@ def current_device() -> int:
 
 def is_initialized() -> bool:
     return is_available()
+
+
+from . import amp  # noqa: E402  (ember.cuda.amp: the deprecated autocast/GradScaler names)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..amp.autocast_mode import STATE as AUTOCAST
+from ..amp.autocast_mode import autocast_args
 from ._base import GRAD, Tensor, record, sum_to, wrap
 
 
@@ -23,12 +25,12 @@ def _bw_matmul(node: Any, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
     if b_nd == 1:
         g2 = g2.unsqueeze(-1)
     if need_a:
-        ga = matmul(g2, b2.transpose(-1, -2))
+        ga = _matmul(g2, b2.transpose(-1, -2))
         ga = sum_to(ga, tuple(a2.shape))
         if a_nd == 1:
             ga = ga.squeeze(0)
     if need_b:
-        gb = matmul(a2.transpose(-1, -2), g2)
+        gb = _matmul(a2.transpose(-1, -2), g2)
         gb = sum_to(gb, tuple(b2.shape))
         if b_nd == 1:
             gb = gb.squeeze(-1)
@@ -52,6 +54,13 @@ def matmul(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor
     """
     if not isinstance(input, Tensor) or not isinstance(other, Tensor):
         raise TypeError("matmul(): argument 'other' must be Tensor")
+    if AUTOCAST.active:
+        input, other = autocast_args("matmul", input, other)
+    return _matmul(input, other, out=out)
+
+
+def _matmul(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
+    """``matmul`` without the autocast step (used by ``mv``, ``dot`` and backward)."""
     a, b = input._data, other._data
     if a.ndim == 0 or b.ndim == 0:
         raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are "
@@ -116,7 +125,7 @@ def mv(input: Tensor, vec: Tensor) -> Tensor:  # noqa: A002
     """Matrix-vector product."""
     if input.ndim != 2 or vec.ndim != 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got {input.ndim}, {vec.ndim}")
-    return matmul(input, vec)
+    return _matmul(input, vec)
 
 
 def dot(input: Tensor, tensor: Tensor) -> Tensor:  # noqa: A002
@@ -124,7 +133,7 @@ def dot(input: Tensor, tensor: Tensor) -> Tensor:  # noqa: A002
     if input.ndim != 1 or tensor.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {tensor.ndim}D "
                            "tensors")
-    return matmul(input, tensor)
+    return _matmul(input, tensor)
 
 
 inner_1d = dot
@@ -187,6 +196,8 @@ ger = outer
 def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: Any = 1, alpha: Any = 1  # noqa: A002
           ) -> Tensor:
     """``beta * input + alpha * (mat1 @ mat2)``."""
+    if AUTOCAST.active:
+        input, mat1, mat2 = autocast_args("addmm", input, mat1, mat2)
     prod = mm(mat1, mat2)
     return _scaled_sum(input, prod, beta, alpha)
 
@@ -200,6 +211,8 @@ def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta: Any = 1, alpha: Any 
 def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: Any = 1,  # noqa: A002
             alpha: Any = 1) -> Tensor:
     """``beta * input + alpha * (batch1 @ batch2)`` for batches of matrices."""
+    if AUTOCAST.active:
+        input, batch1, batch2 = autocast_args("baddbmm", input, batch1, batch2)
     return _scaled_sum(input, bmm(batch1, batch2), beta, alpha)
 
 
@@ -207,6 +220,8 @@ def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: Any = 1,  # n
            alpha: Any = 1) -> Tensor:
     """``beta * input + alpha * sum_b(batch1[b] @ batch2[b])``: batched products reduced over
     the batch."""
+    if AUTOCAST.active:
+        input, batch1, batch2 = autocast_args("addbmm", input, batch1, batch2)
     return _scaled_sum(input, bmm(batch1, batch2).sum(0), beta, alpha)
 
 
@@ -228,6 +243,8 @@ def einsum(equation: str, *operands: Any) -> Tensor:
     """
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
+    if AUTOCAST.active and len(operands) > 1:  # torch's pairwise contractions are bmm's
+        operands = autocast_args("einsum", *operands)
     eq = equation.replace(" ", "")
     if "->" in eq:
         lhs, rhs = eq.split("->")
@@ -310,6 +327,8 @@ def einsum(equation: str, *operands: Any) -> Tensor:
 
 def trace(input: Tensor) -> Tensor:  # noqa: A002
     """Sum of the main diagonal of a 2-D tensor."""
+    if AUTOCAST.active:
+        (input,) = autocast_args("trace", input)
     if input.ndim != 2:
         raise RuntimeError("trace: expected a matrix, but got tensor with dim " f"{input.ndim}")
     return input.diagonal().sum()
@@ -331,6 +350,8 @@ def kron(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
 
 def cdist(x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode: str | None = None) -> Tensor:
     """Pairwise p-norm distances between the rows of ``x1`` (…, P, M) and ``x2`` (…, R, M)."""
+    if AUTOCAST.active:
+        x1, x2 = autocast_args("cdist", x1, x2)
     if x1.ndim < 2 or x2.ndim < 2:
         raise RuntimeError(f"cdist only supports at least 2D tensors, X1 got: {x1.ndim}D")
     if x1.shape[-1] != x2.shape[-1]:

@@ -8,6 +8,8 @@ from collections import namedtuple
 from typing import Any
 
 from .. import _dtype as dt
+from ..amp.autocast_mode import STATE as AUTOCAST
+from ..amp.autocast_mode import autocast_args
 from ._base import GRAD, Tensor, record, wrap, wrap_dim, wrap_dims
 
 _FROM_NP = dt.FROM_NP
@@ -156,6 +158,8 @@ def prod(input: Tensor, dim: Any = None, keepdim: bool = False, *,  # noqa: A002
     """Product of elements over ``dim`` (all when None)."""
     if isinstance(dim, dt.dtype):
         dim, dtype = None, dim
+    if AUTOCAST.active:
+        (input,) = autocast_args("prod", input)
     dims = wrap_dims(dim, input.ndim, "prod")
     data = input._data
     k = input._k

@@ -1,4 +1,5 @@
-"""``ember.utils``: ``ember.utils.data`` (from ember-data) and other utilities.
+"""``ember.utils``: ``ember.utils.data`` (from ember-data), ``ember.utils.checkpoint`` and
+other utilities.
 
 Names are provided by plugins and imported on first use.
 """
@@ -6,6 +7,8 @@ Names are provided by plugins and imported on first use.
 from __future__ import annotations
 
 from typing import Any
+
+from . import checkpoint
 
 
 def __getattr__(name: str) -> Any:
