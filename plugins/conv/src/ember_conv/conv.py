@@ -24,6 +24,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from ember import bool as ember_bool
+from ember.amp.autocast_mode import STATE as AUTOCAST
+from ember.amp.autocast_mode import autocast_args
 from ember.ops._base import GRAD, Tensor, record
 
 from ._utils import check_same_dtype, fmt_shape, needs, ntuple, pad_constant, run
@@ -246,6 +248,8 @@ def _check_bias(op: str, b: Tensor | None, w: Tensor, channels: int) -> None:
 
 def _conv(op: str, nd: int, input: Tensor, weight: Tensor, bias: Tensor | None,  # noqa: A002
           stride: Any, padding: Any, dilation: Any, groups: int) -> Tensor:
+    if AUTOCAST.active:
+        input, weight, bias = autocast_args(op, input, weight, bias)
     x, unbatched = _batched(op, input, nd)
     stride_t = ntuple(stride, nd, "stride", op)
     dilation_t = ntuple(dilation, nd, "dilation", op)
@@ -306,6 +310,8 @@ def conv_transpose_output_size(size: Sequence[int], k: Sequence[int], stride: Se
 def _conv_transpose(op: str, nd: int, input: Tensor, weight: Tensor,  # noqa: A002
                     bias: Tensor | None, stride: Any, padding: Any, output_padding: Any,
                     groups: int, dilation: Any) -> Tensor:
+    if AUTOCAST.active:
+        input, weight, bias = autocast_args(op, input, weight, bias)
     x, unbatched = _batched(op, input, nd)
     stride_t = ntuple(stride, nd, "stride", op)
     dilation_t = ntuple(dilation, nd, "dilation", op)

@@ -13,6 +13,8 @@ from typing import Any
 
 import ember
 from ember import Tensor
+from ember.amp.autocast_mode import STATE as AUTOCAST
+from ember.amp.autocast_mode import autocast_args
 from ember.autograd.grad_mode import GRAD
 from ember.autograd.graph import record
 
@@ -128,6 +130,8 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,  # noq
     >>> nll_loss(ember.tensor([[-1.0, -2.0]]), ember.tensor([1]))
     tensor(2.)
     """
+    if AUTOCAST.active:
+        input, target, weight = autocast_args("nll_loss", input, target, weight)
     reduction = check_reduction(resolve(size_average, reduce, reduction))
     _check_nll(input, target, weight)
     loss, w, _ = _nll_terms(input, target, weight, ignore_index)
@@ -217,6 +221,8 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,  
     >>> cross_entropy(ember.tensor([[0.0, 0.0]]), ember.tensor([0]))
     tensor(0.6931)
     """
+    if AUTOCAST.active:
+        input, target, weight = autocast_args("cross_entropy", input, target, weight)
     reduction = check_reduction(resolve(size_average, reduce, reduction))
     cdim = 0 if input.ndim == 1 else 1
     if tuple(input.shape) == tuple(target.shape):
@@ -294,6 +300,8 @@ def binary_cross_entropy(input: Tensor, target: Tensor,  # noqa: A002
     >>> binary_cross_entropy(ember.tensor([0.5]), ember.tensor([1.0]))
     tensor(0.6931)
     """
+    if AUTOCAST.active:
+        input, target, weight = autocast_args("binary_cross_entropy", input, target, weight)
     reduction = check_reduction(resolve(size_average, reduce, reduction))
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Using a target size ({target.size()}) that is different to the "
@@ -354,6 +362,9 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,  # noqa: A00
     >>> binary_cross_entropy_with_logits(ember.tensor([0.0]), ember.tensor([1.0]))
     tensor(0.6931)
     """
+    if AUTOCAST.active:
+        input, target, weight, pos_weight = autocast_args(
+            "binary_cross_entropy_with_logits", input, target, weight, pos_weight)
     reduction = check_reduction(resolve(size_average, reduce, reduction))
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Target size ({target.size()}) must be the same as input size "

@@ -12,6 +12,8 @@ from collections.abc import Callable
 
 import ember
 from ember import Tensor
+from ember.amp.autocast_mode import STATE as AUTOCAST
+from ember.amp.autocast_mode import autocast_args
 
 from ._reduction import check_reduction, reduce_loss, resolve
 
@@ -73,6 +75,8 @@ def l1_loss(input: Tensor, target: Tensor, size_average: bool | None = None,  # 
     >>> l1_loss(ember.tensor([1.0, 2.0]), ember.tensor([0.0, 0.0]))
     tensor(1.5000)
     """
+    if AUTOCAST.active:
+        input, target, weight = autocast_args("l1_loss", input, target, weight)
     reduction = resolve(size_average, reduce, reduction)
     return _pointwise_loss(input, target, reduction, weight, True, lambda d: d.abs())
 
@@ -96,6 +100,8 @@ def mse_loss(input: Tensor, target: Tensor, size_average: bool | None = None,  #
     >>> mse_loss(ember.tensor([1.0, 2.0]), ember.tensor([0.0, 0.0]))
     tensor(2.5000)
     """
+    if AUTOCAST.active:
+        input, target, weight = autocast_args("mse_loss", input, target, weight)
     reduction = resolve(size_average, reduce, reduction)
     return _pointwise_loss(input, target, reduction, weight, True, lambda d: d * d)
 
@@ -122,6 +128,8 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean",  # noqa: 
     >>> huber_loss(ember.tensor([0.5, 3.0]), ember.tensor([0.0, 0.0]))
     tensor(1.3125)
     """
+    if AUTOCAST.active:
+        input, target, weight = autocast_args("huber_loss", input, target, weight)
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
 
@@ -153,6 +161,8 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average: bool | None = No
     >>> smooth_l1_loss(ember.tensor([0.5, 3.0]), ember.tensor([0.0, 0.0]))
     tensor(1.3125)
     """
+    if AUTOCAST.active:
+        input, target = autocast_args("smooth_l1_loss", input, target)
     reduction = resolve(size_average, reduce, reduction)
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
@@ -283,6 +293,8 @@ def kl_div(input: Tensor, target: Tensor, size_average: bool | None = None,  # n
     >>> kl_div(ember.tensor([[0.0]]), ember.tensor([[1.0]]), reduction="batchmean")
     tensor(0.)
     """
+    if AUTOCAST.active:
+        input, target = autocast_args("kl_div", input, target)
     if size_average is not None or reduce is not None:
         mode = resolve(size_average, reduce, reduction)
         reduction = mode

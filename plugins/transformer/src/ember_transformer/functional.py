@@ -30,6 +30,8 @@ from typing import Any
 
 import ember
 from ember._tensor import Tensor, wrap
+from ember.amp.autocast_mode import STATE as AUTOCAST
+from ember.amp.autocast_mode import autocast_args
 from ember.autograd.grad_mode import GRAD
 from ember.autograd.graph import record
 from ember.ops._base import broadcast_error, no_grad_call, sum_to
@@ -219,6 +221,8 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
     >>> ember.nn.functional.scaled_dot_product_attention(q, k, v).shape
     ember.Size([2, 3, 4])
     """
+    if AUTOCAST.active:
+        query, key, value = autocast_args("scaled_dot_product_attention", query, key, value)
     _check_sdpa(query, key, value, attn_mask, dropout_p, is_causal)
     if enable_gqa:
         key, value = _repeat_heads(query, key), _repeat_heads(query, value)

@@ -14,6 +14,8 @@ from typing import Any
 
 import ember
 from ember._tensor import Tensor
+from ember.amp.autocast_mode import STATE as AUTOCAST
+from ember.amp.autocast_mode import autocast_args
 from ember.autograd.grad_mode import GRAD
 from ember.autograd.graph import record
 
@@ -420,6 +422,8 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:  # noqa: A002
     >>> ember.nn.functional.prelu(ember.tensor([-2., 2.]), ember.tensor([0.25]))
     tensor([-0.5000,  2.0000])
     """
+    if AUTOCAST.active:
+        input, weight = autocast_args("prelu", input, weight)
     if weight.ndim > 1:
         raise RuntimeError(f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: "
                            f"ndim = {weight.ndim}")

@@ -11,6 +11,8 @@ import math
 from typing import Any
 
 from ember._tensor import Tensor
+from ember.amp.autocast_mode import STATE as AUTOCAST
+from ember.amp.autocast_mode import autocast_args
 from ember.autograd.graph import record
 
 from .._util import dtype_name, fused, needs_grad, shape_str
@@ -75,6 +77,8 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     >>> ember.nn.functional.linear(ember.ones(2, 3), ember.ones(4, 3)).shape
     ember.Size([2, 4])
     """
+    if AUTOCAST.active:
+        input, weight, bias = autocast_args("linear", input, weight, bias)
     _check_linear(input, weight, bias)
     if weight.ndim != 2:  # torch allows a 1-D weight: a plain product, autograd through ops
         out = input.matmul(weight)
