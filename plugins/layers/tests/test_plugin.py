@@ -19,6 +19,7 @@ def test_catalog_names_are_all_provided():
     owned = {name for name, dist in CATALOG.items() if dist == "ember-layers"}
     provided = {f"nn.{n}" for n in MODULE_NAMES} | {f"nn.functional.{n}"
                                                     for n in FUNCTION_NAMES}
+    provided |= {f"nn.modules.{path}" for path in plugin.SUBMODULES}
     assert owned <= provided, sorted(owned - provided)
 
 

@@ -19,6 +19,7 @@ def test_catalog_names_are_all_provided():
     owned = {name for name, dist in CATALOG.items() if dist == "ember-transformer"}
     provided = {f"nn.{n}" for n in MODULE_NAMES} | {f"nn.functional.{n}"
                                                     for n in FUNCTION_NAMES}
+    provided.add("nn.modules.transformer")
     assert owned <= provided, sorted(owned - provided)
     assert "nn.MultiheadAttention" in provided
 

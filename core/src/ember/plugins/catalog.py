@@ -285,6 +285,15 @@ for _name in ("quantize_per_tensor", "quantize_per_channel", "dequantize",
 
 #: Whole sub-namespaces owned by one distribution: any name below the prefix that the
 #: catalog does not list explicitly (``optim.SGD``, ``utils.data.DataLoader``).
+# torch's ``torch.nn.modules.<file>`` paths, each mounted by the family that owns it.
+CATALOG.update({f"nn.modules.{path}": dist for dist, paths in {
+    "ember-layers": ("activation", "linear", "dropout", "normalization", "batchnorm",
+                     "instancenorm", "sparse", "flatten", "distance"),
+    "ember-conv": ("conv", "pooling", "padding", "fold", "pixelshuffle", "upsampling",
+                   "channelshuffle"),
+    "ember-losses": ("loss",), "ember-recurrent": ("rnn",),
+    "ember-transformer": ("transformer",)}.items() for path in paths})
+
 FAMILY_PREFIXES: dict[str, str] = {
     "optim": "ember-optim",
     "utils.data": "ember-data",

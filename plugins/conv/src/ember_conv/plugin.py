@@ -62,12 +62,19 @@ OPS: dict[str, str] = {
 }
 
 
+# torch's ``torch.nn.modules.<file>`` paths and the ember_conv module behind each.
+SUBMODULES = {"conv": "conv", "pooling": "pooling", "padding": "padding", "fold": "fold",
+              "pixelshuffle": "vision", "upsampling": "vision", "channelshuffle": "vision"}
+
+
 def namespace_entries() -> list[NamespaceEntry]:
     """Every public name of ember-conv, as namespace records."""
     out = [NamespaceEntry(f"nn.functional.{name}", f"ember_conv.{mod}:{name}")
            for mod, names in FUNCTIONAL.items() for name in names]
     out += [NamespaceEntry(f"nn.{name}", f"ember_conv.modules.{mod}:{name}")
             for mod, names in MODULES.items() for name in names]
+    out += [NamespaceEntry(f"nn.modules.{path}", f"ember_conv.modules.{mod}")
+            for path, mod in SUBMODULES.items()]
     return out
 
 

@@ -62,12 +62,21 @@ OPS: dict[str, str] = {
 }
 
 
+# torch's ``torch.nn.modules.<file>`` paths and the ember_layers module behind each.
+SUBMODULES = {"activation": "activation", "linear": "linear", "dropout": "dropout",
+              "normalization": "normalization", "batchnorm": "normalization",
+              "instancenorm": "normalization", "sparse": "sparse", "flatten": "flatten",
+              "distance": "distance"}
+
+
 @hookimpl
 def ember_register_namespace() -> list[NamespaceEntry]:
     out = [NamespaceEntry(f"nn.{name}", f"{_PKG}.{mod}:{name}")
            for mod, names in MODULES.items() for name in names]
     out += [NamespaceEntry(f"nn.functional.{name}", f"{_PKG}.functional.{mod}:{name}")
             for mod, names in FUNCTIONS.items() for name in names]
+    out += [NamespaceEntry(f"nn.modules.{path}", f"{_PKG}.{mod}")
+            for path, mod in SUBMODULES.items()]
     return out
 
 

@@ -32,7 +32,8 @@ FUNCTIONS = ("l1_loss", "mse_loss", "cross_entropy", "ctc_loss", "nll_loss",
 def ember_register_namespace() -> list[NamespaceEntry]:
     return ([NamespaceEntry(f"nn.{name}", f"ember_losses.modules:{name}") for name in MODULES]
             + [NamespaceEntry(f"nn.functional.{name}", f"ember_losses.functional:{name}")
-               for name in FUNCTIONS])
+               for name in FUNCTIONS]
+            + [NamespaceEntry("nn.modules.loss", "ember_losses.modules")])
 
 
 @hookimpl

@@ -29,7 +29,8 @@ OPS: dict[str, str] = {
 
 @hookimpl
 def ember_register_namespace() -> list[NamespaceEntry]:
-    return [NamespaceEntry(f"nn.{name}", f"{_PKG}.rnn:{name}") for name in MODULES]
+    return ([NamespaceEntry(f"nn.{name}", f"{_PKG}.rnn:{name}") for name in MODULES]
+            + [NamespaceEntry("nn.modules.rnn", f"{_PKG}.rnn")])
 
 
 @hookimpl

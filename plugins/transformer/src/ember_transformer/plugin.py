@@ -43,6 +43,7 @@ def ember_register_namespace() -> list[NamespaceEntry]:
            for mod, names in MODULES.items() for name in names]
     out += [NamespaceEntry(f"nn.functional.{name}", f"{_PKG}.{mod}:{name}")
             for mod, names in FUNCTIONS.items() for name in names]
+    out.append(NamespaceEntry("nn.modules.transformer", f"{_PKG}.transformer"))
     return out
 
 
