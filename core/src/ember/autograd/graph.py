@@ -290,7 +290,7 @@ def record(name: str, fn: Callable[..., Any], inputs: tuple[Any, ...], outputs: 
         save: tensors ``fn`` reads through ``node.saved``.
         attrs: anything else ``fn`` needs, read through ``node.attrs``.
     """
-    edges = []
+    edges: list[tuple[Node, int] | None] = []
     for t in inputs:
         if t is None:
             edges.append(None)
