@@ -44,6 +44,8 @@ MODELS = {
     "siamese_text": (10, 1e-4, 1e-4),
     "word_language_model": (12, 1e-4, 1e-4),
     "mobilenet_ema": (10, 1e-4, 1e-4),
+    "nanogpt": (10, 1e-4, 1e-4),
+    "vit_checkpointing": (8, 1e-4, 1e-4),
 }
 
 # Parameter entries whose gradient is zero in exact arithmetic, so that what they receive
@@ -83,7 +85,8 @@ def test_model_trains_like_torch(name):
 # float64: the same scripts after model.double(); rounding no longer hides differences.
 DOUBLE = ["mlp_classifier", "lenet", "char_lstm", "mingpt", "gru_tagger", "resnet_small",
           "seq2seq_transformer", "text_cnn_multilabel", "ctc_speech", "vision_zoo",
-          "siamese_text", "word_language_model", "mobilenet_ema"]
+          "siamese_text", "word_language_model", "mobilenet_ema", "nanogpt",
+          "vit_checkpointing"]
 # Not dcgan: its labels are float32 by construction (torch.full), and with a float64 input
 # torch computes binary_cross_entropy_with_logits in the target's float32 (in-place ops on
 # 1 - target) while ember promotes to float64.
