@@ -12,6 +12,8 @@ from collections.abc import Callable
 
 import ember
 from ember import Tensor
+from ember.amp.autocast_mode import STATE as AUTOCAST
+from ember.amp.autocast_mode import autocast_args
 
 from ._classification import log_sigmoid
 from ._reduction import check_reduction, not_differentiable, reduce_loss, resolve
@@ -45,6 +47,8 @@ def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: 
     >>> margin_ranking_loss(ember.tensor([1.0]), ember.tensor([2.0]), ember.tensor([1.0]))
     tensor(1.)
     """
+    if AUTOCAST.active:
+        input1, input2, target = autocast_args("margin_ranking_loss", input1, input2, target)
     reduction = check_reduction(resolve(size_average, reduce, reduction))
     if input1.ndim != input2.ndim or input1.ndim != target.ndim:
         raise RuntimeError("margin_ranking_loss : All input tensors should have same dimension "
@@ -72,6 +76,8 @@ def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0,  # 
     >>> hinge_embedding_loss(ember.tensor([0.3, 0.3]), ember.tensor([1.0, -1.0]))
     tensor(0.5000)
     """
+    if AUTOCAST.active:
+        input, target = autocast_args("hinge_embedding_loss", input, target)
     reduction = check_reduction(resolve(size_average, reduce, reduction))
     zeros = ember.zeros_like(input)
     margin_term = ember.where(target != 1, (margin - input).clamp_min(0), zeros)
@@ -96,6 +102,8 @@ def soft_margin_loss(input: Tensor, target: Tensor,  # noqa: A002
     >>> soft_margin_loss(ember.tensor([0.0]), ember.tensor([1.0]))
     tensor(0.6931)
     """
+    if AUTOCAST.active:
+        input, target = autocast_args("soft_margin_loss", input, target)
     reduction = check_reduction(resolve(size_average, reduce, reduction))
     not_differentiable("soft_margin_loss", "target", target)
     return reduce_loss((-input * target).exp().log1p(), reduction)
@@ -167,6 +175,8 @@ def multilabel_margin_loss(input: Tensor, target: Tensor,  # noqa: A002
     >>> multilabel_margin_loss(x, ember.tensor([[3, 0, -1, 1]]))
     tensor(0.8500)
     """
+    if AUTOCAST.active:
+        input, target = autocast_args("multilabel_margin_loss", input, target)
     reduction = check_reduction(resolve(size_average, reduce, reduction))
     nframe, dim = _check_margin_shapes(input, target)
     if input.ndim <= 1:
@@ -216,6 +226,8 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1,  # noqa: A002
     >>> multi_margin_loss(ember.tensor([[0.1, 0.2, 0.4, 0.8]]), ember.tensor([3]))
     tensor(0.3250)
     """
+    if AUTOCAST.active:
+        input, target, weight = autocast_args("multi_margin_loss", input, target, weight)
     reduction = check_reduction(resolve(size_average, reduce, reduction))
     if p != 1 and p != 2:
         raise ValueError("only p == 1 and p == 2 supported")
@@ -268,6 +280,8 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin
     ...                       ember.tensor(1.0))
     tensor(1.)
     """
+    if AUTOCAST.active:
+        input1, input2, target = autocast_args("cosine_embedding_loss", input1, input2, target)
     reduction = check_reduction(resolve(size_average, reduce, reduction))
     tdim = target.ndim
     if tdim not in (0, 1):
@@ -327,6 +341,9 @@ def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor,
     >>> triplet_margin_loss(a, a, ember.tensor([[3.0, 4.0]]), eps=0.0)
     tensor(0.)
     """
+    if AUTOCAST.active:
+        anchor, positive, negative = autocast_args(
+            "triplet_margin_loss", anchor, positive, negative)
     reduction = check_reduction(resolve(size_average, reduce, reduction))
     if margin <= 0:
         raise ValueError(f"margin must be greater than 0, got {margin}")

@@ -199,6 +199,8 @@ def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True,  # n
     >>> poisson_nll_loss(ember.tensor([0.0]), ember.tensor([1.0]))
     tensor(1.)
     """
+    if AUTOCAST.active:
+        input, target = autocast_args("poisson_nll_loss", input, target)
     reduction = check_reduction(resolve(size_average, reduce, reduction))
     if log_input:
         loss = input.exp() - target * input
