@@ -46,6 +46,8 @@ MODELS = {
     "mobilenet_ema": (10, 1e-4, 1e-4),
     "nanogpt": (10, 1e-4, 1e-4),
     "vit_checkpointing": (8, 1e-4, 1e-4),
+    # bfloat16 autocast: each library rounds its own float32 accumulations to bfloat16
+    "mnist_amp": (8, 2e-2, 2e-2),
 }
 
 # Parameter entries whose gradient is zero in exact arithmetic, so that what they receive
@@ -86,7 +88,7 @@ def test_model_trains_like_torch(name):
 DOUBLE = ["mlp_classifier", "lenet", "char_lstm", "mingpt", "gru_tagger", "resnet_small",
           "seq2seq_transformer", "text_cnn_multilabel", "ctc_speech", "vision_zoo",
           "siamese_text", "word_language_model", "mobilenet_ema", "nanogpt",
-          "vit_checkpointing"]
+          "vit_checkpointing", "mnist_amp"]
 # Not dcgan: its labels are float32 by construction (torch.full), and with a float64 input
 # torch computes binary_cross_entropy_with_logits in the target's float32 (in-place ops on
 # 1 - target) while ember promotes to float64.
