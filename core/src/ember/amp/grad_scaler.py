@@ -67,24 +67,24 @@ class GradScaler:
             if backoff_factor >= 1.0:
                 raise AssertionError("The backoff factor must be < 1.0.")
             self._init_scale = init_scale
-            self._scale: Tensor | None = None
+            self._scale: Any = None  # a 0-d float32 tensor once scale() ran
             self._growth_factor = growth_factor
             self._backoff_factor = backoff_factor
             self._growth_interval = growth_interval
             self._init_growth_tracker = 0
-            self._growth_tracker: Tensor | None = None
+            self._growth_tracker: Any = None  # a 0-d int32 tensor
             self._per_optimizer_states: defaultdict[int, dict[str, Any]] = defaultdict(
                 _fresh_state)
 
     # -- the scale tensors ------------------------------------------------------------
 
     def _lazy_init(self, dev: Any) -> None:
-        from .. import full
+        from ..ops.creation import full
 
         self._scale = full((), self._init_scale, dtype=_float32(), device=dev)
         self._growth_tracker = full((), self._init_growth_tracker, dtype=_int32(), device=dev)
 
-    def _check_scale_growth_tracker(self, funcname: str) -> tuple[Tensor, Tensor]:
+    def _check_scale_growth_tracker(self, funcname: str) -> tuple[Any, Any]:
         fix = "This may indicate your script did not use scaler.scale(loss or outputs) earlier "\
               "in the iteration."
         if self._scale is None:
@@ -117,7 +117,9 @@ class GradScaler:
 
     def _unscale_grads_(self, optimizer: Any, inv_scale: Tensor, found_inf: Tensor,
                         allow_fp16: bool) -> dict[Any, Tensor]:
-        from .. import float16, isfinite, no_grad
+        from .._dtype import float16
+        from ..autograd import no_grad
+        from ..ops.pointwise import isfinite
 
         found: dict[Any, Tensor] = {}
         with no_grad():
@@ -148,7 +150,7 @@ class GradScaler:
                                "the last update().")
         if state["stage"] is OptState.STEPPED:
             raise RuntimeError("unscale_() is being called after step().")
-        from .. import zeros
+        from ..ops.creation import zeros
 
         assert self._scale is not None
         inv_scale = self._scale.double().reciprocal().float()

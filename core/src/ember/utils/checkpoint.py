@@ -14,8 +14,9 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from .._tensor import Tensor
-from ..autograd import Function, enable_grad, no_grad
 from ..autograd import backward as _backward
+from ..autograd import enable_grad, no_grad
+from ..autograd.function import Function
 
 __all__ = ["checkpoint", "checkpoint_sequential", "CheckpointFunction"]
 
@@ -124,7 +125,7 @@ def checkpoint(function: Callable[..., Any], *args: Any, use_reentrant: bool | N
         return CheckpointFunction.apply(function, preserve, *args)
     # The non-reentrant variant: an extra input that requires grad makes the node record
     # even when no real input does, so the recomputation still reaches the parameters.
-    from .. import empty
+    from ..ops.creation import empty
 
     anchor = empty((0,), requires_grad=True)
 
