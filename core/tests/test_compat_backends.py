@@ -144,3 +144,19 @@ def test_data_ptr_like_torch():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert e.data_ptr() == e.numpy().__array_interface__["data"][0]
+
+
+@pytest.mark.parametrize("kind", ["flash", "mem_efficient", "math", "cudnn"])
+def test_sdp_switches_like_torch(kind):
+    for lib in (torch, ember):
+        cuda = lib.backends.cuda
+        enabled, enable = getattr(cuda, f"{kind}_sdp_enabled"), getattr(cuda, f"enable_{kind}_sdp")
+        assert enabled() is True
+        enable(False)
+        try:
+            assert enabled() is False
+            with pytest.raises(RuntimeError, match="expects a bool, but got"):
+                enable(1)
+        finally:
+            enable(True)
+    assert ember.backends.cuda.is_flash_attention_available() is False

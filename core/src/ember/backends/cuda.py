@@ -55,3 +55,61 @@ def is_built() -> bool:
     from importlib.util import find_spec
 
     return find_spec("ember_cuda") is not None
+
+
+# The scaled-dot-product-attention backend switches. ember's attention has one
+# implementation (the math of softmax(QK^T)V, fused on backends that provide it); the
+# switches are recorded with torch's defaults and change which algorithm nothing picks.
+_SDP = {"flash": True, "mem_efficient": True, "math": True, "cudnn": True}
+
+
+def _set_sdp(kind: str, enabled: Any) -> None:
+    if not isinstance(enabled, bool):
+        raise RuntimeError(f"set_sdp_use_{kind} expects a bool, but got "
+                           f"{type(enabled).__name__}")
+    _SDP[kind] = enabled
+
+
+def flash_sdp_enabled() -> bool:
+    """Whether the flash-attention kernel may be chosen (True by default)."""
+    return _SDP["flash"]
+
+
+def enable_flash_sdp(enabled: bool) -> None:
+    """Allow or forbid the flash-attention kernel (recorded; ember has one attention path)."""
+    _set_sdp("flash", enabled)
+
+
+def mem_efficient_sdp_enabled() -> bool:
+    """Whether the memory-efficient attention kernel may be chosen (True by default)."""
+    return _SDP["mem_efficient"]
+
+
+def enable_mem_efficient_sdp(enabled: bool) -> None:
+    """Allow or forbid the memory-efficient attention kernel (recorded)."""
+    _set_sdp("mem_efficient", enabled)
+
+
+def math_sdp_enabled() -> bool:
+    """Whether the math attention path may be chosen (True by default)."""
+    return _SDP["math"]
+
+
+def enable_math_sdp(enabled: bool) -> None:
+    """Allow or forbid the math attention path (recorded)."""
+    _set_sdp("math", enabled)
+
+
+def cudnn_sdp_enabled() -> bool:
+    """Whether the cuDNN attention kernel may be chosen (True by default)."""
+    return _SDP["cudnn"]
+
+
+def enable_cudnn_sdp(enabled: bool) -> None:
+    """Allow or forbid the cuDNN attention kernel (recorded)."""
+    _set_sdp("cudnn", enabled)
+
+
+def is_flash_attention_available() -> bool:
+    """Whether a flash-attention kernel exists in this build: not in ember."""
+    return False
