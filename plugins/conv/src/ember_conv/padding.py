@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 
 import ember
+from ember.amp.autocast_mode import STATE as AUTOCAST
+from ember.amp.autocast_mode import autocast_args
 from ember.ops._base import Tensor
 
 from ._utils import fmt_shape, pad_constant
@@ -81,6 +83,10 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",  # noqa: A002
     >>> ember.nn.functional.pad(ember.tensor([[1., 2., 3.]]), (2, 1), mode="reflect").tolist()
     [[3.0, 2.0, 1.0, 2.0, 3.0, 2.0]]
     """
+    # torch autocasts reflection_pad1d/2d and replication_pad1d/2d/3d to float32
+    if AUTOCAST.active and (mode == "replicate" or (mode == "reflect" and len(pad) <= 4)):
+        (input,) = autocast_args("replication_pad" if mode == "replicate" else
+                                 "reflection_pad", input)
     if not isinstance(input, Tensor):
         raise TypeError(f"pad(): argument 'input' must be Tensor, not {type(input).__name__}")
     pad = [int(p) for p in pad]

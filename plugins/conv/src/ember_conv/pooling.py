@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from typing import Any
 
 import ember
+from ember.amp.autocast_mode import STATE as AUTOCAST
+from ember.amp.autocast_mode import autocast_args
 from ember.ops._base import Tensor
 
 from ._utils import fmt_shape
@@ -200,6 +202,8 @@ def max_pool3d(input: Tensor, kernel_size: Any, stride: Any = None,  # noqa: A00
     >>> ember.nn.functional.max_pool3d(ember.arange(8.).reshape(1, 2, 2, 2), 2).item()
     7.0
     """
+    if AUTOCAST.active and not return_indices:  # the indices form is not on the list
+        (input,) = autocast_args("max_pool3d", input)
     out, idx = max_pool3d_with_indices(input, kernel_size, stride, padding, dilation,
                                        ceil_mode)
     return (out, idx) if return_indices else out
@@ -278,6 +282,8 @@ def avg_pool3d(input: Tensor, kernel_size: Any, stride: Any = None,  # noqa: A00
     >>> ember.nn.functional.avg_pool3d(ember.ones(1, 2, 2, 2), 2).item()
     1.0
     """
+    if AUTOCAST.active:
+        (input,) = autocast_args("avg_pool3d", input)
     return _avg_pool("avg_pool3d", 3, input, kernel_size, stride, padding, ceil_mode,
                      count_include_pad, divisor_override)
 
@@ -356,6 +362,8 @@ def adaptive_avg_pool3d(input: Tensor, output_size: Any) -> Tensor:  # noqa: A00
     >>> ember.nn.functional.adaptive_avg_pool3d(ember.ones(1, 2, 3, 4), 1).shape
     ember.Size([1, 1, 1, 1])
     """
+    if AUTOCAST.active:
+        (input,) = autocast_args("adaptive_avg_pool3d", input)
     return _adaptive_avg("adaptive_avg_pool3d", 3, input, output_size)
 
 
@@ -553,6 +561,8 @@ def max_unpool2d(input: Tensor, indices: Tensor, kernel_size: Any,  # noqa: A002
     >>> ember.nn.functional.max_unpool2d(x, i, 2).tolist()
     [[[0.0, 0.0], [0.0, 5.0]]]
     """
+    if AUTOCAST.active:
+        (input,) = autocast_args("max_unpool2d", input)
     return _max_unpool("max_unpool2d", 2, input, indices, kernel_size, stride, padding,
                        output_size)
 
@@ -566,5 +576,7 @@ def max_unpool3d(input: Tensor, indices: Tensor, kernel_size: Any,  # noqa: A002
     >>> ember.nn.functional.max_unpool3d(x, i, 2).sum().item()
     5.0
     """
+    if AUTOCAST.active:
+        (input,) = autocast_args("max_unpool3d", input)
     return _max_unpool("max_unpool3d", 3, input, indices, kernel_size, stride, padding,
                        output_size)

@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 
 import ember
+from ember.amp.autocast_mode import STATE as AUTOCAST
+from ember.amp.autocast_mode import autocast_args
 from ember.ops._base import Tensor
 
 from ._utils import fmt_shape
@@ -503,6 +505,8 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",  # noqa: A0
     >>> ember.nn.functional.grid_sample(x, g, align_corners=False).item()
     1.5
     """
+    if AUTOCAST.active:
+        input, grid = autocast_args("grid_sample", input, grid)
     if mode not in ("bilinear", "nearest", "bicubic"):
         raise ValueError(f"nn.functional.grid_sample(): expected mode to be 'bilinear', "
                          f"'nearest' or 'bicubic', but got: '{mode}'")
