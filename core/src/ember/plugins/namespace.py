@@ -104,10 +104,14 @@ class _AliasLoader(importlib.abc.Loader):
         self.target = target
 
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType:
-        return importlib.import_module(self.target)
+        module = importlib.import_module(self.target)
+        self._own_spec = module.__spec__
+        return module
 
     def exec_module(self, module: ModuleType) -> None:
-        pass
+        # The import system stamped the alias spec on the module; give it back its own so
+        # the plugin module keeps its identity (reload, pickling by module path).
+        module.__spec__ = self._own_spec
 
 
 class _PluginModuleFinder(importlib.abc.MetaPathFinder):
