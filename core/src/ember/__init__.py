@@ -9,7 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import _dtype
+from . import (
+    _dtype,
+    _tensor_methods,  # noqa: F401  (binds the op methods onto Tensor)
+    autograd,
+    ops,
+)
 from ._device import device, get_default_device, set_default_device
 from ._dtype import (
     bfloat16,
@@ -35,6 +40,7 @@ from ._dtype import (
     set_default_dtype,
     uint8,
 )
+from ._public import export_ops
 from ._tensor import (
     Size,
     Tensor,
@@ -44,10 +50,8 @@ from ._tensor import (
     is_tensor,
     preserve_format,
 )
-from . import _tensor_methods  # noqa: F401  (binds the op methods onto Tensor)
-from . import autograd, ops
-from ._public import export_ops
 from ._threads import get_num_threads, set_num_threads
+from ._version import __version__
 from .autograd import (
     enable_grad,
     inference_mode,
@@ -68,7 +72,6 @@ from .ops.random import (
 from .plugins.manager import manager as _plugin_manager
 from .plugins.namespace import install_finder as _install_finder
 from .serialization import load, save
-from ._version import __version__
 
 export_ops(globals())
 _install_finder()

@@ -1,4 +1,5 @@
-"""``ember.nn.utils``: clipping, parameter vectors, fusion, weight norms, pruning, parametrizations, packed sequences (from ember-utils).
+"""``ember.nn.utils``: clipping, parameter vectors, fusion, weight norms, pruning,
+parametrizations, packed sequences (from ember-utils).
 
 Names are provided by plugins and imported on first use.
 """
