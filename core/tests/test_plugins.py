@@ -7,6 +7,7 @@ Fake plugins are small modules built here and either registered by hand with
 from __future__ import annotations
 
 import importlib
+import sys
 import types
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -71,6 +72,17 @@ def fresh(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., PluginManag
     for var in ("EMBER_STRICT_PLUGINS", "EMBER_PLUGINS", "EMBER_DISABLE_PLUGINS",
                 "EMBER_PLUGIN_AUTOLOAD"):
         monkeypatch.delenv(var, raising=False)
+
+    # Names the real plugins provided earlier in this process are cached on the skeleton
+    # modules (and module aliases in sys.modules); hide them so lookups reach the fresh
+    # manager. monkeypatch puts them back afterwards.
+    for dotted in list(manager_mod.manager.namespace):
+        parent, _, attr = f"ember.{dotted}".rpartition(".")
+        module = sys.modules.get(parent)
+        if module is not None and attr in vars(module):
+            monkeypatch.delattr(module, attr)
+        if f"ember.{dotted}" in sys.modules:
+            monkeypatch.delitem(sys.modules, f"ember.{dotted}")
 
     def build(*eps: FakeEntryPoint, installed: tuple[str, ...] = ()) -> PluginManager:
         pm = PluginManager()
