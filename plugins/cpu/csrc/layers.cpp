@@ -1,4 +1,5 @@
-// Fused kernels of the ember-layers ops: layer_norm forward (output, mean, rstd), gelu and
+// Fused kernels of the ember-layers ops: layer_norm forward (output, mean, rstd), batch_norm
+// training forward (output, mean, invstd, biased variance), gelu and
 // its gradient, and the embedding weight gradient. Inputs are C-contiguous float32/float64.
 #include <omp.h>
 
@@ -126,6 +127,77 @@ std::tuple<py::array_t<T>, py::array_t<T>, py::array_t<T>> layer_norm_fwd(
   return {out, mean_out, rstd_out};
 }
 
+// batch_norm in training mode: x is (N, C, L) in memory; statistics per channel over N and
+// L (mean, biased variance, 1 / sqrt(var + eps)), two passes with double accumulators.
+template <typename T>
+std::tuple<py::array_t<T>, py::array_t<T>, py::array_t<T>, py::array_t<T>> batch_norm_fwd(
+    carray<T> x, py::object weight, py::object bias, int64_t N, int64_t C, int64_t L,
+    double eps) {
+  require(N * C * L == x.size(), "[batch_norm] N x C x L does not match the array");
+  const T* w = nullptr;
+  const T* b = nullptr;
+  carray<T> warr, barr;
+  if (!weight.is_none()) {
+    warr = weight.cast<carray<T>>();
+    require(warr.size() == C, "[batch_norm] weight size does not match the channels");
+    w = warr.data();
+  }
+  if (!bias.is_none()) {
+    barr = bias.cast<carray<T>>();
+    require(barr.size() == C, "[batch_norm] bias size does not match the channels");
+    b = barr.data();
+  }
+  py::array_t<T> out(x.request().shape);
+  py::array_t<T> mean_out(C), invstd_out(C), var_out(C);
+  const T* src = x.data();
+  T* dst = out.mutable_data();
+  T* mean_p = mean_out.mutable_data();
+  T* invstd_p = invstd_out.mutable_data();
+  T* var_p = var_out.mutable_data();
+  const double count = static_cast<double>(N * L);
+  {
+    py::gil_scoped_release release;
+#pragma omp parallel for schedule(static) if (N * C * L > 32768)
+    for (int64_t c = 0; c < C; ++c) {
+      double sum = 0;
+      for (int64_t n = 0; n < N; ++n) {
+        const T* row = src + (n * C + c) * L;
+#pragma omp simd reduction(+ : sum)
+        for (int64_t j = 0; j < L; ++j) sum += static_cast<double>(row[j]);
+      }
+      const double mu = count > 0 ? sum / count : 0.0;
+      double sq = 0;
+      for (int64_t n = 0; n < N; ++n) {
+        const T* row = src + (n * C + c) * L;
+#pragma omp simd reduction(+ : sq)
+        for (int64_t j = 0; j < L; ++j) {
+          const double d = static_cast<double>(row[j]) - mu;
+          sq += d * d;
+        }
+      }
+      const double var = count > 0 ? sq / count : 0.0;
+      const T mu_t = static_cast<T>(mu);
+      const T rs_t = static_cast<T>(1.0 / std::sqrt(var + eps));
+      const T shift = b ? b[c] : T(0);
+      for (int64_t n = 0; n < N; ++n) {
+        const T* row = src + (n * C + c) * L;
+        T* orow = dst + (n * C + c) * L;
+        if (w) {
+#pragma omp simd
+          for (int64_t j = 0; j < L; ++j) orow[j] = ((row[j] - mu_t) * rs_t) * w[c] + shift;
+        } else {
+#pragma omp simd
+          for (int64_t j = 0; j < L; ++j) orow[j] = (row[j] - mu_t) * rs_t + shift;
+        }
+      }
+      mean_p[c] = mu_t;
+      invstd_p[c] = rs_t;
+      var_p[c] = static_cast<T>(var);
+    }
+  }
+  return {out, mean_out, invstd_out, var_out};
+}
+
 constexpr double kSqrt2OverPi = 0.7978845608028654;  // sqrt(2 / pi)
 constexpr double kInvSqrt2 = 0.7071067811865476;
 constexpr double kInvSqrt2Pi = 0.3989422804014327;  // 1 / sqrt(2 pi)
@@ -228,6 +300,8 @@ py::array_t<T> embedding_bwd(carray<T> g, carray<int64_t> idx, int64_t num, int6
 Register reg([](py::module_& m) {
   m.def("layer_norm_f32", &layer_norm_fwd<float>);
   m.def("layer_norm_f64", &layer_norm_fwd<double>);
+  m.def("batch_norm_f32", &batch_norm_fwd<float>);
+  m.def("batch_norm_f64", &batch_norm_fwd<double>);
   m.def("gelu_f32", &gelu_fwd<float>);
   m.def("gelu_f64", &gelu_fwd<double>);
   m.def("gelu_backward_f32", &gelu_bwd<float>);

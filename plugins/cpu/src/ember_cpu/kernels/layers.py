@@ -1,5 +1,5 @@
 """Fused cpu kernels of the ember-layers ops: linear (one numpy matmul plus the bias add),
-layer_norm forward, gelu and its gradient, and the embedding weight gradient (C++ with
+layer_norm forward, batch_norm training forward, gelu and its gradient, and the embedding weight gradient (C++ with
 OpenMP, float32 and float64; other float dtypes compute in float32)."""
 
 from __future__ import annotations
@@ -58,6 +58,23 @@ def layer_norm(x: np.ndarray, w: np.ndarray | None, b: np.ndarray | None, k: int
     return out.reshape(x.shape), mean, rstd
 
 
+def batch_norm(x: np.ndarray, w: np.ndarray | None, b: np.ndarray | None, eps: float
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Training-mode batch norm of ``x`` ``(N, C, *)`` with batch statistics per channel;
+    returns ``(out, mean, invstd, var)``, the statistics ``(C,)`` (``var`` biased)."""
+    fn = _pick("batch_norm", x.dtype)
+    if fn is None:  # half precision: compute in float32 like torch's accumulate type
+        res = batch_norm(x.astype(np.float32), None if w is None else w.astype(np.float32),
+                         None if b is None else b.astype(np.float32), eps)
+        return tuple(r.astype(x.dtype) for r in res)  # type: ignore[return-value]
+    n, c = x.shape[0], x.shape[1]
+    size = math.prod(x.shape[2:])
+    wc = None if w is None else _c(w, x.dtype)
+    bc = None if b is None else _c(b, x.dtype)
+    out, mean, invstd, var = fn(_c(x), wc, bc, n, c, size, float(eps))
+    return out.reshape(x.shape), mean, invstd, var
+
+
 def gelu(x: np.ndarray, approximate: str) -> np.ndarray:
     """Elementwise GELU (exact or tanh approximation)."""
     fn = _pick("gelu", x.dtype)
@@ -85,5 +102,5 @@ def embedding_backward(g: np.ndarray, idx: np.ndarray, num: int, padding_idx: in
     return fn(_c(g), _c(idx, np.int64), int(num), int(padding_idx), bool(scale))
 
 
-KERNELS = {"linear": linear, "layer_norm": layer_norm, "gelu": gelu,
+KERNELS = {"linear": linear, "layer_norm": layer_norm, "batch_norm": batch_norm, "gelu": gelu,
            "gelu_backward": gelu_backward, "embedding_backward": embedding_backward}

@@ -3,7 +3,8 @@ local_response_norm and normalize.
 
 ``layer_norm`` dispatches to a fused ``layer_norm`` kernel (returning the output, the mean
 and the reciprocal standard deviation) where the backend has one, and records its backward
-written with ember ops. The others are composites whose gradients flow through the ops
+written with ember ops; ``batch_norm`` with batch statistics does the same with a fused
+``batch_norm`` kernel (output, mean, invstd, biased variance). The others are composites whose gradients flow through the ops
 they are built from; running statistics are updated in place without recording.
 """
 
@@ -49,6 +50,40 @@ def _update_running(running: Tensor | None, value: Tensor, momentum: float) -> N
         return
     with ember.no_grad():
         running.mul_(1 - momentum).add_(value.detach().to(running.dtype) * momentum)
+
+
+def _batch_norm_composite(x: Tensor, w: Tensor | None, b: Tensor | None, eps: float
+                          ) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """Batch statistics per channel: ``(out, mean, invstd, biased var)``, stats ``(C,)``."""
+    dims = (0,) + tuple(range(2, x.ndim))
+    mean = x.mean(dims)
+    var = x.var(dims, unbiased=False)
+    invstd = (var + eps).rsqrt()
+    y = (x - _channel_view(mean, x.ndim)) * _channel_view(invstd, x.ndim)
+    return _affine(y, w, b), mean, invstd, var
+
+
+def _bw_batch_norm(node: Any, g: Tensor) -> tuple[Tensor | None, ...]:
+    x, w, mean, invstd = node.saved
+    eps, has_w, has_b = node.attrs
+    dims = (0,) + tuple(range(2, x.ndim))
+    if GRAD.enabled:  # create_graph: the statistics must be differentiable functions of x
+        mean = x.mean(dims)
+        invstd = (x.var(dims, unbiased=False) + eps).rsqrt()
+    mean_v = _channel_view(mean, x.ndim)
+    invstd_v = _channel_view(invstd, x.ndim)
+    xhat = (x - mean_v) * invstd_v
+    gx = None
+    if node.next_functions[0] is not None:
+        gxhat = g * _channel_view(w, x.ndim) if w is not None else g
+        gx = invstd_v * (gxhat - gxhat.mean(dims, keepdim=True)
+                         - xhat * (gxhat * xhat).mean(dims, keepdim=True))
+    grads: list[Tensor | None] = [gx]
+    if has_w:
+        grads.append((g * xhat).sum(dims) if node.next_functions[1] is not None else None)
+    if has_b:
+        grads.append(g.sum(dims) if node.next_functions[-1] is not None else None)
+    return tuple(grads)
 
 
 def batch_norm(input: Tensor, running_mean: Tensor | None,  # noqa: A002
@@ -98,14 +133,26 @@ def batch_norm(input: Tensor, running_mean: Tensor | None,  # noqa: A002
         if training and count == 1:
             raise ValueError("[batch_norm] Expected more than 1 value per channel when training, "
                              f"got input size {input.shape}")
-        mean = input.mean(dims)
-        var = input.var(dims, unbiased=False)
+        if input.numel() == 0 or any(t is not None and t.dtype != input.dtype
+                                     for t in (weight, bias)):
+            # empty batch (NaN statistics) or mixed dtypes (promotion): the composite,
+            # recorded through its ember ops
+            out, mean, _, var = _batch_norm_composite(input, weight, bias, eps)
+        else:
+            out, mean, invstd, var = fused("batch_norm", _batch_norm_composite,
+                                           (input, weight, bias), eps)
+            if needs_grad(input, weight, bias):
+                inputs = (input,) + ((weight,) if weight is not None else ()) + (
+                    (bias,) if bias is not None else ())
+                record("NativeBatchNormBackward0", _bw_batch_norm, inputs, out,
+                       save=(input, weight, mean, invstd),
+                       attrs=(eps, weight is not None, bias is not None))
         if training:
             _update_running(running_mean, mean, momentum)
             unbiased = var * (count / (count - 1)) if count > 1 else var
             _update_running(running_var, unbiased, momentum)
-    else:
-        mean, var = running_mean, running_var  # type: ignore[assignment]
+        return out
+    mean, var = running_mean, running_var  # type: ignore[assignment]
     y = (input - _channel_view(mean, input.ndim)) * _channel_view((var + eps).rsqrt(),
                                                                   input.ndim)
     return _affine(y, weight, bias)
