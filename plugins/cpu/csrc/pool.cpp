@@ -49,6 +49,50 @@ void check_input(int64_t ndim, const Tables& tb, const int64_t* in) {
   }
 }
 
+// The common 2-D case: windows 2x2 at stride 2 without padding or dilation (tables
+// {{0}}, {{0, 1}, {2, 3}, ...} and likewise for W). Same scan order and NaN rule as the
+// generic loop below, without the table look-ups.
+bool is_2x2_stride2(const Tables& tb, const int64_t* in) {
+  if (in[0] != 1 || tb.O[0] != 1 || tb.K[0] != 1 || tb.t[0][0] != 0) return false;
+  for (int i = 1; i < 3; ++i) {
+    if (tb.K[i] != 2) return false;
+    for (int64_t o = 0; o < tb.O[i]; ++o) {
+      if (tb.t[i][2 * o] != 2 * o || tb.t[i][2 * o + 1] != 2 * o + 1) return false;
+    }
+  }
+  return true;
+}
+
+template <typename T>
+void max_pool_2x2(const T* src, T* dst, int64_t* ind, int64_t P, int64_t H, int64_t W,
+                  int64_t OH, int64_t OW, bool parallel) {
+  const int64_t S = H * W, L = OH * OW;
+#pragma omp parallel for schedule(static) if (parallel)
+  for (int64_t p = 0; p < P; ++p) {
+    const T* plane = src + p * S;
+    T* out = dst + p * L;
+    int64_t* oi = ind + p * L;
+    for (int64_t oh = 0; oh < OH; ++oh) {
+      const int64_t r0 = 2 * oh * W, r1 = r0 + W;
+      for (int64_t ow = 0; ow < OW; ++ow) {
+        const int64_t i00 = r0 + 2 * ow;
+        const int64_t cand[4] = {i00, i00 + 1, r1 + 2 * ow, r1 + 2 * ow + 1};
+        T best = plane[i00];
+        int64_t best_i = i00;
+        for (int k = 1; k < 4; ++k) {
+          const T v = plane[cand[k]];
+          if (v > best || std::isnan(v)) {  // NaN wins (the last one), as in the generic loop
+            best = v;
+            best_i = cand[k];
+          }
+        }
+        out[oh * OW + ow] = best;
+        oi[oh * OW + ow] = best_i;
+      }
+    }
+  }
+}
+
 template <typename T>
 std::tuple<py::array_t<T>, py::array_t<int64_t>> max_pool(carray<T> x, itable t0, itable t1,
                                                            itable t2) {
@@ -64,6 +108,11 @@ std::tuple<py::array_t<T>, py::array_t<int64_t>> max_pool(carray<T> x, itable t0
   T* dst = out.mutable_data();
   int64_t* ind = idx.mutable_data();
   const bool parallel = P * L * tb.K[0] * tb.K[1] * tb.K[2] >= kParallelWork;
+  if (is_2x2_stride2(tb, in)) {
+    py::gil_scoped_release release;
+    max_pool_2x2<T>(src, dst, ind, P, in[1], in[2], tb.O[1], tb.O[2], parallel);
+    return {out, idx};
+  }
   py::gil_scoped_release release;
 #pragma omp parallel for schedule(static) if (parallel)
   for (int64_t p = 0; p < P; ++p) {
