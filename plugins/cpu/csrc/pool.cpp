@@ -177,6 +177,64 @@ py::array_t<T> max_pool_backward(carray<T> g, py::array_t<int64_t, py::array::c_
   return dx;
 }
 
+// max_pool_backward for 2x2 windows at stride 2 (g and idx (P, OH, OW), dx (P, H, W)):
+// when every index lies in its own window, the windows do not overlap and each plane is
+// written in one pass (the gradient at the index, zeros elsewhere, uncovered rows and
+// columns zeroed); otherwise the generic scatter-add.
+template <typename T>
+py::array_t<T> max_pool_backward_2x2(carray<T> g, py::array_t<int64_t, py::array::c_style> idx,
+                                     int64_t H, int64_t W) {
+  require(g.ndim() == 3 && idx.ndim() == 3 && g.shape(0) == idx.shape(0) &&
+              g.shape(1) == idx.shape(1) && g.shape(2) == idx.shape(2),
+          "[max_pool_backward] expected gradient and indices of one shape (planes, OH, OW)");
+  const int64_t P = g.shape(0), OH = g.shape(1), OW = g.shape(2), S = H * W, L = OH * OW;
+  require(H >= 0 && W >= 0 && 2 * OH <= H && 2 * OW <= W,
+          "[max_pool_backward] 2x2 windows do not fit the input size");
+  const int64_t* ind = idx.data();
+  bool own_window = true;
+  for (int64_t p = 0; p < P && own_window; ++p) {
+    for (int64_t oh = 0; oh < OH && own_window; ++oh) {
+      for (int64_t ow = 0; ow < OW; ++ow) {
+        const int64_t i = ind[(p * OH + oh) * OW + ow];
+        const int64_t ih = i >= 0 ? i / W : -1, iw = i >= 0 ? i % W : -1;
+        if (i < 0 || i >= S || ih / 2 != oh || iw / 2 != ow) {
+          own_window = false;
+          break;
+        }
+      }
+    }
+  }
+  if (!own_window) {
+    py::array_t<int64_t, py::array::c_style> flat_idx = idx.reshape({P, L});
+    return max_pool_backward<T>(g.reshape({P, L}), flat_idx, S).reshape({P, H, W});
+  }
+  py::array_t<T> dx({P, H, W});
+  const T* src = g.data();
+  T* dst = dx.mutable_data();
+  const bool parallel = P * S >= kParallelWork;
+  py::gil_scoped_release release;
+#pragma omp parallel for schedule(static) if (parallel)
+  for (int64_t p = 0; p < P; ++p) {
+    T* plane = dst + p * S;
+    const T* gp = src + p * L;
+    const int64_t* ip = ind + p * L;
+    for (int64_t oh = 0; oh < OH; ++oh) {
+      T* r0 = plane + 2 * oh * W;
+      T* r1 = r0 + W;
+      for (int64_t ow = 0; ow < OW; ++ow) {
+        r0[2 * ow] = T(0);
+        r0[2 * ow + 1] = T(0);
+        r1[2 * ow] = T(0);
+        r1[2 * ow + 1] = T(0);
+      }
+      for (int64_t w = 2 * OW; w < W; ++w) r0[w] = r1[w] = T(0);
+      for (int64_t ow = 0; ow < OW; ++ow) plane[ip[oh * OW + ow]] = gp[oh * OW + ow];
+    }
+    for (int64_t i = 2 * OH * W; i < S; ++i) plane[i] = T(0);
+  }
+  return dx;
+}
+
 // The divisor of output position (od, oh, ow): a constant override, or the product of the
 // per-dim window sizes.
 inline double divisor(const double* d0, const double* d1, const double* d2, int64_t od,
@@ -275,6 +333,8 @@ Register reg([](py::module_& m) {
   m.def("max_pool_f64", &max_pool<double>);
   m.def("max_pool_backward_f32", &max_pool_backward<float>);
   m.def("max_pool_backward_f64", &max_pool_backward<double>);
+  m.def("max_pool_backward_2x2_f32", &max_pool_backward_2x2<float>);
+  m.def("max_pool_backward_2x2_f64", &max_pool_backward_2x2<double>);
   m.def("avg_pool_f32", &avg_pool<float>);
   m.def("avg_pool_f64", &avg_pool<double>);
   m.def("avg_pool_backward_f32", &avg_pool_backward<float>);

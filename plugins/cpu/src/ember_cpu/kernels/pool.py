@@ -61,6 +61,16 @@ def pool_max_backward(g: np.ndarray, indices: np.ndarray, input_size: Sequence[i
     g, dtype = _work(g)
     planes = int(np.prod(g.shape[:2]))
     size = int(np.prod(input_size))
+    if (len(input_size) == 2 and g.ndim == 4 and g.shape[2] == input_size[0] // 2
+            and g.shape[3] == input_size[1] // 2):
+        # 2x2 windows at stride 2: one pass per plane when every index lies in its own
+        # window (the kernel checks, else it does the generic scatter-add)
+        dx = _fn("max_pool_backward_2x2", g.dtype)(
+            g.reshape(planes, g.shape[2], g.shape[3]),
+            np.ascontiguousarray(indices, dtype=np.int64).reshape(planes, g.shape[2],
+                                                                  g.shape[3]),
+            int(input_size[0]), int(input_size[1]))
+        return dx.reshape(g.shape[:2] + tuple(input_size)).astype(dtype, copy=False)
     dx = _fn("max_pool_backward", g.dtype)(g.reshape(planes, -1),
                                            np.ascontiguousarray(indices).reshape(planes, -1),
                                            size)
