@@ -1,5 +1,5 @@
 // Fused kernels of the ember-layers ops: layer_norm forward (output, mean, rstd), batch_norm
-// training forward (output, mean, invstd, biased variance), gelu and
+// training forward (output, mean, invstd, biased variance) and backward, gelu and
 // its gradient, and the embedding weight gradient. Inputs are C-contiguous float32/float64.
 #include <omp.h>
 
@@ -198,6 +198,69 @@ std::tuple<py::array_t<T>, py::array_t<T>, py::array_t<T>, py::array_t<T>> batch
   return {out, mean_out, invstd_out, var_out};
 }
 
+// The batch_norm backward (no graph): g, x (N, C, L), weight (C,) or None, mean and invstd
+// (C,) -> (gx, g_weight, g_bias) with per-channel sums in double.
+template <typename T>
+std::tuple<py::array_t<T>, py::array_t<T>, py::array_t<T>> batch_norm_bwd(
+    carray<T> g, carray<T> x, py::object weight, carray<T> mean, carray<T> invstd, int64_t N,
+    int64_t C, int64_t L) {
+  require(N * C * L == x.size() && g.size() == x.size(),
+          "[batch_norm_backward] N x C x L does not match the arrays");
+  require(mean.size() == C && invstd.size() == C,
+          "[batch_norm_backward] statistics size does not match the channels");
+  const T* w = nullptr;
+  carray<T> warr;
+  if (!weight.is_none()) {
+    warr = weight.cast<carray<T>>();
+    require(warr.size() == C, "[batch_norm_backward] weight size does not match the channels");
+    w = warr.data();
+  }
+  py::array_t<T> gx(x.request().shape);
+  py::array_t<T> gw(C), gb(C);
+  const T* gp = g.data();
+  const T* xp = x.data();
+  const T* mp = mean.data();
+  const T* ip = invstd.data();
+  T* gxp = gx.mutable_data();
+  T* gwp = gw.mutable_data();
+  T* gbp = gb.mutable_data();
+  const double count = static_cast<double>(N * L);
+  {
+    py::gil_scoped_release release;
+#pragma omp parallel for schedule(static) if (N * C * L > 32768)
+    for (int64_t c = 0; c < C; ++c) {
+      const T mu = mp[c], rs = ip[c];
+      double sg = 0, sgx = 0;
+      for (int64_t n = 0; n < N; ++n) {
+        const T* grow = gp + (n * C + c) * L;
+        const T* xrow = xp + (n * C + c) * L;
+#pragma omp simd reduction(+ : sg, sgx)
+        for (int64_t j = 0; j < L; ++j) {
+          sg += static_cast<double>(grow[j]);
+          sgx += static_cast<double>(grow[j]) * static_cast<double>(xrow[j] - mu);
+        }
+      }
+      const double wc = w ? static_cast<double>(w[c]) : 1.0;
+      const T a = static_cast<T>(rs * wc);                              // invstd * w
+      const T mg = static_cast<T>(count > 0 ? sg / count : 0.0);       // mean(g)
+      const T k = static_cast<T>(count > 0 ? sgx * rs / count : 0.0);  // mean(g * xhat)
+      for (int64_t n = 0; n < N; ++n) {
+        const T* grow = gp + (n * C + c) * L;
+        const T* xrow = xp + (n * C + c) * L;
+        T* orow = gxp + (n * C + c) * L;
+#pragma omp simd
+        for (int64_t j = 0; j < L; ++j) {
+          const T xh = (xrow[j] - mu) * rs;
+          orow[j] = a * (grow[j] - mg - xh * k);
+        }
+      }
+      gwp[c] = static_cast<T>(sgx * rs);
+      gbp[c] = static_cast<T>(sg);
+    }
+  }
+  return {gx, gw, gb};
+}
+
 constexpr double kSqrt2OverPi = 0.7978845608028654;  // sqrt(2 / pi)
 constexpr double kInvSqrt2 = 0.7071067811865476;
 constexpr double kInvSqrt2Pi = 0.3989422804014327;  // 1 / sqrt(2 pi)
@@ -302,6 +365,8 @@ Register reg([](py::module_& m) {
   m.def("layer_norm_f64", &layer_norm_fwd<double>);
   m.def("batch_norm_f32", &batch_norm_fwd<float>);
   m.def("batch_norm_f64", &batch_norm_fwd<double>);
+  m.def("batch_norm_backward_f32", &batch_norm_bwd<float>);
+  m.def("batch_norm_backward_f64", &batch_norm_bwd<double>);
   m.def("gelu_f32", &gelu_fwd<float>);
   m.def("gelu_f64", &gelu_fwd<double>);
   m.def("gelu_backward_f32", &gelu_bwd<float>);

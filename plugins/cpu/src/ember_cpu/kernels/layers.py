@@ -1,5 +1,5 @@
 """Fused cpu kernels of the ember-layers ops: linear (one numpy matmul plus the bias add),
-layer_norm forward, batch_norm training forward, gelu and its gradient, and the embedding weight gradient (C++ with
+layer_norm forward, batch_norm training forward and backward, gelu and its gradient, and the embedding weight gradient (C++ with
 OpenMP, float32 and float64; other float dtypes compute in float32)."""
 
 from __future__ import annotations
@@ -75,6 +75,23 @@ def batch_norm(x: np.ndarray, w: np.ndarray | None, b: np.ndarray | None, eps: f
     return out.reshape(x.shape), mean, invstd, var
 
 
+def batch_norm_backward(g: np.ndarray, x: np.ndarray, w: np.ndarray | None, mean: np.ndarray,
+                        invstd: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Gradients of training-mode batch norm: ``(gx, g_weight, g_bias)``."""
+    fn = _pick("batch_norm_backward", x.dtype)
+    if fn is None:
+        f = np.float32
+        res = batch_norm_backward(g.astype(f), x.astype(f), None if w is None else
+                                  w.astype(f), mean.astype(f), invstd.astype(f))
+        return tuple(r.astype(x.dtype) for r in res)  # type: ignore[return-value]
+    n, c = x.shape[0], x.shape[1]
+    size = math.prod(x.shape[2:])
+    wc = None if w is None else _c(w, x.dtype)
+    gx, gw, gb = fn(_c(g, x.dtype), _c(x), wc, _c(mean, x.dtype), _c(invstd, x.dtype), n, c,
+                    size)
+    return gx.reshape(x.shape), gw, gb
+
+
 def gelu(x: np.ndarray, approximate: str) -> np.ndarray:
     """Elementwise GELU (exact or tanh approximation)."""
     fn = _pick("gelu", x.dtype)
@@ -102,5 +119,6 @@ def embedding_backward(g: np.ndarray, idx: np.ndarray, num: int, padding_idx: in
     return fn(_c(g), _c(idx, np.int64), int(num), int(padding_idx), bool(scale))
 
 
-KERNELS = {"linear": linear, "layer_norm": layer_norm, "batch_norm": batch_norm, "gelu": gelu,
+KERNELS = {"linear": linear, "layer_norm": layer_norm, "batch_norm": batch_norm,
+           "batch_norm_backward": batch_norm_backward, "gelu": gelu,
            "gelu_backward": gelu_backward, "embedding_backward": embedding_backward}

@@ -63,13 +63,35 @@ def _batch_norm_composite(x: Tensor, w: Tensor | None, b: Tensor | None, eps: fl
     return _affine(y, w, b), mean, invstd, var
 
 
+def _batch_norm_backward_composite(g: Tensor, x: Tensor, w: Tensor | None, mean: Tensor,
+                                   invstd: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    """``(gx, g_weight, g_bias)`` of training-mode batch norm from its saved statistics."""
+    dims = (0,) + tuple(range(2, x.ndim))
+    invstd_v = _channel_view(invstd, x.ndim)
+    xhat = (x - _channel_view(mean, x.ndim)) * invstd_v
+    gxhat = g * _channel_view(w, x.ndim) if w is not None else g
+    gx = invstd_v * (gxhat - gxhat.mean(dims, keepdim=True)
+                     - xhat * (gxhat * xhat).mean(dims, keepdim=True))
+    return gx, (g * xhat).sum(dims), g.sum(dims)
+
+
 def _bw_batch_norm(node: Any, g: Tensor) -> tuple[Tensor | None, ...]:
     x, w, mean, invstd = node.saved
     eps, has_w, has_b = node.attrs
     dims = (0,) + tuple(range(2, x.ndim))
-    if GRAD.enabled:  # create_graph: the statistics must be differentiable functions of x
-        mean = x.mean(dims)
-        invstd = (x.var(dims, unbiased=False) + eps).rsqrt()
+    if not GRAD.enabled:  # no graph of the backward: the fused kernel where there is one
+        gx, gw, gb = fused("batch_norm_backward", _batch_norm_backward_composite,
+                           (g, x, w, mean, invstd))
+        nf = node.next_functions
+        grads: list[Tensor | None] = [gx if nf[0] is not None else None]
+        if has_w:
+            grads.append(gw if nf[1] is not None else None)
+        if has_b:
+            grads.append(gb if nf[-1] is not None else None)
+        return tuple(grads)
+    # create_graph: in ember ops, the statistics differentiable functions of x
+    mean = x.mean(dims)
+    invstd = (x.var(dims, unbiased=False) + eps).rsqrt()
     mean_v = _channel_view(mean, x.ndim)
     invstd_v = _channel_view(invstd, x.ndim)
     xhat = (x - mean_v) * invstd_v
@@ -78,7 +100,7 @@ def _bw_batch_norm(node: Any, g: Tensor) -> tuple[Tensor | None, ...]:
         gxhat = g * _channel_view(w, x.ndim) if w is not None else g
         gx = invstd_v * (gxhat - gxhat.mean(dims, keepdim=True)
                          - xhat * (gxhat * xhat).mean(dims, keepdim=True))
-    grads: list[Tensor | None] = [gx]
+    grads = [gx]
     if has_w:
         grads.append((g * xhat).sum(dims) if node.next_functions[1] is not None else None)
     if has_b:
