@@ -174,8 +174,10 @@ def convolution(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, stride: Sequ
     def chunk(n0: int, nb: int) -> None:
         cols = geo.cols(x5, n0, nb)
         for g in range(groups):
-            res = wm[g] @ cols[g * rows:(g + 1) * rows]
-            out[n0:n0 + nb, g * og:(g + 1) * og] = _by_sample(res, nb, geo.L)
+            # one product per sample written straight into the output (no transposing
+            # copy of a (og, nb*L) result; the per-sample blocks are strided views)
+            np.matmul(wm[g], _by_sample(cols[g * rows:(g + 1) * rows], nb, geo.L),
+                      out=out[n0:n0 + nb, g * og:(g + 1) * og])
 
     _over_chunks(n, geo.chunk(n, c * geo.K), n * cout * rows * geo.L, chunk)
     if b is not None:
