@@ -97,3 +97,36 @@ def test_fused_softmax_is_used_by_the_op():
     (ty * torch.tensor([[1.0, 0.0, 0.0]])).sum().backward()
     np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=1e-6)
     np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64])
+def test_accumulating_index_put_sums_repeated_indices_like_torch(dtype):
+    rng = np.random.default_rng(3)
+    base = rng.standard_normal((6, 5)).astype(dtype)
+    rows = np.array([0, 2, 2, -1, 5, 0])
+    cols = np.array([1, 1, 1, 4, 0, 1])
+    vals = rng.standard_normal(6).astype(dtype)
+    out = base.copy()
+    prims._index_put(out, (rows, cols), vals, True)
+    ref = torch.from_numpy(base.copy()).index_put_(
+        (torch.from_numpy(rows), torch.from_numpy(cols)), torch.from_numpy(vals),
+        accumulate=True)
+    np.testing.assert_allclose(out, ref.numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("dim", [0, 1])
+def test_scatter_add_matches_torch(dim):
+    rng = np.random.default_rng(4)
+    a = rng.standard_normal((4, 6))
+    index = rng.integers(0, a.shape[dim], (3, 5))
+    src = rng.standard_normal((4, 6))
+    out = prims._scatter_add(a, dim, index, src)
+    ref = torch.from_numpy(a).scatter_add(dim, torch.from_numpy(index), torch.from_numpy(src))
+    np.testing.assert_allclose(out, ref.numpy(), rtol=1e-12)
+    np.testing.assert_array_equal(a, torch.from_numpy(a).numpy())  # input untouched
+
+
+def test_accumulate_rejects_out_of_range_flat_indices():
+    out = np.zeros(4)
+    with pytest.raises(IndexError, match="out of bounds"):
+        _native.accumulate_flat_f64(out, np.array([0, 4], np.int64), np.ones(2))

@@ -339,13 +339,33 @@ def _scatter(a: np.ndarray, dim: int, index: np.ndarray, src: np.ndarray) -> np.
     return out
 
 
+_LINEAR_INDEX_LIMIT = 1 << 24
+
+
+def _accumulate(out: np.ndarray, key: Any, values: Any) -> None:
+    """``out[key] += values`` with repeated indices summing: the C++ loop over flat indices
+    for float32/float64 targets, numpy's ``add.at`` otherwise."""
+    if out.dtype not in (np.float32, np.float64) or not out.flags.c_contiguous or \
+            out.size > _LINEAR_INDEX_LIMIT:
+        np.add.at(out, key, values)
+        return
+    flat_index = np.arange(out.size, dtype=np.int64).reshape(out.shape)[key]
+    vals = np.broadcast_to(np.asarray(values, dtype=out.dtype), flat_index.shape)
+    from .. import _native
+
+    kernel = _native.accumulate_flat_f32 if out.dtype == np.float32 else \
+        _native.accumulate_flat_f64
+    kernel(out.reshape(-1), np.ascontiguousarray(flat_index).reshape(-1),
+           np.ascontiguousarray(vals).reshape(-1))
+
+
 def _scatter_add(a: np.ndarray, dim: int, index: np.ndarray, src: np.ndarray) -> np.ndarray:
-    out = a.copy()
+    out = np.array(a, copy=True, order="C")
     if index.size == 0:
         return out
     key = _scatter_index(a, dim, index)
     sl = tuple(slice(0, s) for s in index.shape)
-    np.add.at(out, key, src[sl])
+    _accumulate(out, key, src[sl])
     return out
 
 
@@ -355,7 +375,7 @@ def _index_select(a: np.ndarray, dim: int, index: np.ndarray) -> np.ndarray:
 
 def _index_put(a: np.ndarray, key: Any, values: Any, accumulate: bool) -> None:
     if accumulate:
-        np.add.at(a, key, values)
+        _accumulate(a, key, values)
     else:
         a[key] = values
 
