@@ -1,6 +1,7 @@
 """Fused cpu kernels of the ember-layers ops: linear (one numpy matmul plus the bias add),
-layer_norm forward, batch_norm training forward and backward, gelu and its gradient, and the embedding weight gradient (C++ with
-OpenMP, float32 and float64; other float dtypes compute in float32)."""
+layer_norm forward, batch_norm training forward and backward, gelu and its gradient, and the
+embedding weight gradient (C++ with OpenMP, float32 and float64; other float dtypes compute
+in float32)."""
 
 from __future__ import annotations
 

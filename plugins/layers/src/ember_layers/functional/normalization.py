@@ -4,8 +4,9 @@ local_response_norm and normalize.
 ``layer_norm`` dispatches to a fused ``layer_norm`` kernel (returning the output, the mean
 and the reciprocal standard deviation) where the backend has one, and records its backward
 written with ember ops; ``batch_norm`` with batch statistics does the same with a fused
-``batch_norm`` kernel (output, mean, invstd, biased variance). The others are composites whose gradients flow through the ops
-they are built from; running statistics are updated in place without recording.
+``batch_norm`` kernel (output, mean, invstd, biased variance). The others are composites
+whose gradients flow through the ops they are built from; running statistics are updated in
+place without recording.
 """
 
 from __future__ import annotations
@@ -148,7 +149,6 @@ def batch_norm(input: Tensor, running_mean: Tensor | None,  # noqa: A002
     _check_stat("running_var", running_var, channels)
     _check_stat("weight", weight, channels)
     _check_stat("bias", bias, channels)
-    dims = (0,) + tuple(range(2, input.ndim))
     use_batch = training or running_mean is None or running_var is None
     if use_batch:
         count = input.numel() // max(channels, 1)
