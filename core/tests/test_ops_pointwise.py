@@ -4,6 +4,7 @@ derivatives, broadcasting and type promotion."""
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
@@ -74,6 +75,13 @@ def test_round_decimals_and_special_values():
                  "sign", "abs", "exp", "relu"):
         check(lambda m, x, name=name: getattr(m, name)(x), special, grad=False)
     check(lambda m, x: m.nan_to_num(x, nan=1.0, posinf=2.0, neginf=-3.0), special, grad=False)
+
+
+def test_relu_special_values_and_their_gradients():
+    # -0.0 stays -0.0, and a NaN result lets the gradient through (zero only where <= 0)
+    for dtype in FLOATS:
+        x = Arg(np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 1.5, -2.0], dtype=dtype))
+        check(lambda m, x: m.relu(x), x)
 
 
 BINARY = {

@@ -1,6 +1,6 @@
 // Fused kernels of the ember-layers ops: layer_norm forward (output, mean, rstd), batch_norm
-// training forward (output, mean, invstd, biased variance) and backward, gelu and
-// its gradient, and the embedding weight gradient. Inputs are C-contiguous float32/float64.
+// training forward (output, mean, invstd, biased variance) and backward, gelu and relu
+// and their gradients, and the embedding weight gradient. Inputs are C-contiguous float32/float64.
 #include <omp.h>
 
 #include <algorithm>
@@ -320,6 +320,35 @@ py::array_t<T> gelu_bwd(carray<T> g, carray<T> x, bool tanh_approx) {
   return out;
 }
 
+// relu as clamp_min(0): NaN and -0.0 pass through (neither compares below zero).
+template <typename T>
+py::array_t<T> relu_fwd(carray<T> x) {
+  py::array_t<T> out(x.request().shape);
+  const T* src = x.data();
+  T* dst = out.mutable_data();
+  const int64_t size = x.size();
+  py::gil_scoped_release release;
+  const T zero = static_cast<T>(0);
+  simd_for(size, [&](int64_t i) { dst[i] = src[i] < zero ? zero : src[i]; });
+  return out;
+}
+
+// The relu gradient from its result: zero where the result is at most zero, else the
+// incoming gradient (a NaN result passes the gradient through).
+template <typename T>
+py::array_t<T> relu_bwd(carray<T> g, carray<T> out) {
+  require(g.size() == out.size(), "[relu_backward] grad and result sizes differ");
+  py::array_t<T> res(out.request().shape);
+  const T* gp = g.data();
+  const T* op = out.data();
+  T* dst = res.mutable_data();
+  const int64_t size = out.size();
+  py::gil_scoped_release release;
+  const T zero = static_cast<T>(0);
+  simd_for(size, [&](int64_t i) { dst[i] = op[i] <= zero ? zero : gp[i]; });
+  return res;
+}
+
 // grad_weight[idx[i], :] += g[i, :] (times 1 / count(idx[i]) when scaling), skipping
 // padding_idx. Threads own disjoint column ranges, so no two threads write one element.
 template <typename T>
@@ -371,6 +400,10 @@ Register reg([](py::module_& m) {
   m.def("gelu_f64", &gelu_fwd<double>);
   m.def("gelu_backward_f32", &gelu_bwd<float>);
   m.def("gelu_backward_f64", &gelu_bwd<double>);
+  m.def("relu_f32", &relu_fwd<float>);
+  m.def("relu_f64", &relu_fwd<double>);
+  m.def("relu_backward_f32", &relu_bwd<float>);
+  m.def("relu_backward_f64", &relu_bwd<double>);
   m.def("embedding_backward_f32", &embedding_bwd<float>);
   m.def("embedding_backward_f64", &embedding_bwd<double>);
 });

@@ -130,3 +130,30 @@ def test_accumulate_rejects_out_of_range_flat_indices():
     out = np.zeros(4)
     with pytest.raises(IndexError, match="out of bounds"):
         _native.accumulate_flat_f64(out, np.array([0, 4], np.int64), np.ones(2))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(0,), (7,), (3, 1, 5), (64, 32, 33)])
+def test_relu_and_its_gradient_match_torch(shape, dtype):
+    from ember_cpu.kernels import activation
+
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal(shape).astype(dtype)
+    g = rng.standard_normal(shape).astype(dtype)
+    if x.size > 4:  # the edge values: signed zeros and NaN
+        x.reshape(-1)[:4] = [-0.0, 0.0, np.nan, -np.inf]
+        g.reshape(-1)[4] = np.nan
+    tx = torch.from_numpy(x).requires_grad_()
+    ty = torch.relu(tx)
+    ty.backward(torch.from_numpy(g))
+    out = activation.relu(x)
+    assert out.dtype == x.dtype and out.shape == x.shape
+    np.testing.assert_array_equal(out, ty.detach().numpy())
+    np.testing.assert_array_equal(np.signbit(out), np.signbit(ty.detach().numpy()))
+    grad = activation.relu_backward(g, out)
+    np.testing.assert_array_equal(grad, tx.grad.numpy())
+    # non-contiguous and integer inputs take the general path
+    xt = np.swapaxes(x, 0, -1)
+    np.testing.assert_array_equal(activation.relu(xt), torch.relu(torch.from_numpy(xt)).numpy())
+    ints = np.arange(-3, 4)
+    np.testing.assert_array_equal(activation.relu(ints), torch.relu(torch.from_numpy(ints)))

@@ -733,8 +733,12 @@ def float_power(input: Any, exponent: Any) -> Tensor:  # noqa: A002
 
 
 def _bw_relu(node: Any, g: Tensor) -> Tensor:
+    # zero where the result is at most zero, else g: a NaN result passes g through
     (out,) = node.saved
-    return where(out > 0, g, 0.0)
+    kern = g._k.relu_backward
+    if kern is not None and not GRAD.enabled:
+        return wrap(kern(g._data, out._data), g._device, g._k)
+    return where(out <= 0, 0.0, g)
 
 
 def relu(input: Tensor) -> Tensor:  # noqa: A002
@@ -749,7 +753,8 @@ def relu(input: Tensor) -> Tensor:  # noqa: A002
     if data.dtype.kind == "b":
         raise RuntimeError("Boolean inputs not supported for relu")
     k = input._k
-    out = wrap(k.maximum(data, 0), input._device, k)
+    kern = k.relu
+    out = wrap(k.maximum(data, 0) if kern is None else kern(data), input._device, k)
     if input._rg and GRAD.enabled:
         record("ReluBackward0", _bw_relu, (input,), out, save=(out,))
     return out

@@ -109,9 +109,21 @@ def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:  # noqa
     return inplace_apply(input, _threshold, "threshold_", threshold, value)
 
 
+def _relu_backward_composite(g: Tensor, out: Tensor) -> Tensor:
+    # zero where the result is at most zero, else g: a NaN result passes g through
+    return ember.where(out <= 0, 0.0, g)
+
+
+def _bw_relu(n: Any, g: Tensor) -> Tensor:
+    (out,) = n.saved
+    if GRAD.enabled:  # create_graph: stay differentiable
+        return _relu_backward_composite(g, out)
+    return fused("relu_backward", _relu_backward_composite, (g, out))
+
+
 def _relu(x: Tensor) -> Tensor:
-    return _pointwise(x, "relu", "ReluBackward0", lambda a: a.clamp_min(0),
-                      lambda n, g: _mask(n.saved[0] > 0, g), save_out=True, floating=False)
+    return _pointwise(x, "relu", "ReluBackward0", lambda a: a.clamp_min(0), _bw_relu,
+                      save_out=True, floating=False)
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
