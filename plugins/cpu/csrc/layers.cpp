@@ -345,7 +345,11 @@ py::array_t<T> relu_bwd(carray<T> g, carray<T> out) {
   const int64_t size = out.size();
   py::gil_scoped_release release;
   const T zero = static_cast<T>(0);
-  simd_for(size, [&](int64_t i) { dst[i] = op[i] <= zero ? zero : gp[i]; });
+  simd_for(size, [&](int64_t i) {
+    const T gv = gp[i];  // both loaded unconditionally, so the select vectorizes
+    const T ov = op[i];
+    dst[i] = ov <= zero ? zero : gv;
+  });
   return res;
 }
 
