@@ -13,6 +13,12 @@ def get_num_threads() -> int:
     return n if n is not None else (os.cpu_count() or 1)
 
 
+def requested_num_threads() -> int | None:
+    """The count given to :func:`set_num_threads`, or ``None`` when it was never called
+    (backends loaded later apply it; until then each library keeps its own default)."""
+    return _STATE["n"]
+
+
 def set_num_threads(n: int) -> None:
     """Use ``n`` threads in the BLAS (through threadpoolctl) and in the kernels' OpenMP
     pools (each backend reads :func:`get_num_threads`)."""

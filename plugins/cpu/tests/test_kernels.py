@@ -157,3 +157,38 @@ def test_relu_and_its_gradient_match_torch(shape, dtype):
     np.testing.assert_array_equal(activation.relu(xt), torch.relu(torch.from_numpy(xt)).numpy())
     ints = np.arange(-3, 4)
     np.testing.assert_array_equal(activation.relu(ints), torch.relu(torch.from_numpy(ints)))
+
+
+def test_set_num_threads_reaches_the_openmp_pool():
+    before = ember.get_num_threads()
+    try:
+        ember.set_num_threads(1)
+        assert _native.get_num_threads() == 1
+        ember.set_num_threads(2)
+        assert _native.get_num_threads() == 2
+    finally:
+        ember.set_num_threads(before)
+
+
+def test_openmp_kernels_run_in_a_forked_child():
+    """A child forked after the parent's OpenMP team ran must not wait for it forever."""
+    import os
+    import signal
+    import time
+
+    x = ember.randn(64, 32, 32, 32)
+    y = ember.relu(x)  # big enough for a parallel loop
+    pid = os.fork()
+    if pid == 0:  # the child: same result, then leave without pytest's teardown
+        os._exit(0 if bool((ember.relu(x) == y).all()) else 1)
+    deadline = time.monotonic() + 60
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            raise AssertionError("the forked child hung in relu")
+        time.sleep(0.05)
+    assert status == 0

@@ -1,9 +1,11 @@
 """Fused convolution kernels: forward, input gradient and weight gradient.
 
-C++ im2col/col2im (OpenMP) lay out the windows of a chunk of samples as matrices, and the
-BLAS under numpy's matmul does the products. Arrays of 1, 2 or 3 spatial dims are viewed
-as 3-D (leading size-1 dims) so one C++ kernel pair serves all of them. Signatures are
-those documented in ``ember_conv.ops.conv``.
+Where the C++ kernels were handed numpy's BLAS (see ``ember_cpu._blas``), each of the three
+is one C++ call: OpenMP threads lay out the windows of cache-sized blocks of output rows
+and multiply them with single-threaded gemm calls. Otherwise C++ im2col/col2im lay out the
+windows of chunks of samples and numpy's matmul does the products. Arrays of 1, 2 or 3
+spatial dims are viewed as 3-D (leading size-1 dims) so one set of C++ kernels serves all
+of them. Signatures are those documented in ``ember_conv.ops.conv``.
 """
 
 from __future__ import annotations
@@ -18,7 +20,10 @@ import numpy as np
 
 from ember._threads import get_num_threads
 
-from .. import _native
+from .. import _blas, _native
+
+# Whether the whole-convolution C++ kernels run (tests turn it off to cover the other path).
+NATIVE = {"on": _blas.INFO is not None}
 
 # Samples per chunk are chosen so that one chunk's column matrix holds about this many
 # elements (16 MiB in float32): products big enough for the BLAS, while the buffers stay
@@ -165,6 +170,11 @@ def convolution(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, stride: Sequ
     n, c = x.shape[:2]
     cout = w.shape[0]
     geo = _Geom(x.shape[2:], w.shape[2:], stride, padding, dilation)
+    if NATIVE["on"]:
+        out = _native_fn("conv_forward", x.dtype)(_to5(x, geo.nd), w.reshape(cout, -1), b,
+                                                   geo.k3, geo.s3, geo.p3, geo.d3, geo.out3,
+                                                   groups)
+        return out.reshape((n, cout, *geo.out)).astype(dtype, copy=False)
     cg, og = c // groups, cout // groups
     rows = cg * geo.K
     wm = w.reshape(groups, og, rows)
@@ -194,6 +204,11 @@ def conv_input_grad(g: np.ndarray, w: np.ndarray, input_size: Sequence[int],
     cg = w.shape[1]
     c, og = cg * groups, cout // groups
     geo = _Geom(input_size, w.shape[2:], stride, padding, dilation)
+    if NATIVE["on"]:
+        dx = _native_fn("conv_input_grad", g.dtype)(
+            g.reshape(n, cout, geo.L), w.reshape(cout, -1), _as3(input_size, 1), geo.k3,
+            geo.s3, geo.p3, geo.d3, geo.out3, groups)
+        return dx.reshape((n, c, *input_size)).astype(dtype, copy=False)
     rows = cg * geo.K
     wt = w.reshape(groups, og, rows).transpose(0, 2, 1)
     gm = g.reshape(n, cout, geo.L)
@@ -220,6 +235,11 @@ def conv_weight_grad(x: np.ndarray, g: np.ndarray, weight_size: Sequence[int],
     cout = g.shape[1]
     cg, og = c // groups, cout // groups
     geo = _Geom(x.shape[2:], weight_size[2:], stride, padding, dilation)
+    if NATIVE["on"]:
+        dw = _native_fn("conv_weight_grad", x.dtype)(
+            _to5(x, geo.nd), g.reshape(n, cout, geo.L), geo.k3, geo.s3, geo.p3, geo.d3,
+            geo.out3, groups)
+        return dw.reshape(tuple(weight_size)).astype(dtype, copy=False)
     rows = cg * geo.K
     gm = g.reshape(n, cout, geo.L)
     dw = np.zeros((groups, og, rows), dtype=x.dtype)
