@@ -257,6 +257,19 @@ void add_block(T* dxn, const T* cols, const Geometry& g, int64_t r0, int64_t r1)
   }
 }
 
+// The column matrix of output rows r0 .. r1 of sample xn, and its row stride `ld`: the
+// windows laid out in buf, or (pointwise) the input rows themselves.
+template <typename T>
+const T* block_cols(const Conv& cv, const T* xn, T* buf, int64_t r0, int64_t r1, int64_t& ld) {
+  if (cv.pointwise) {
+    ld = cv.L();
+    return xn + r0 * cv.g.out[2];
+  }
+  fill_block(xn, buf, cv.g, r0, r1);
+  ld = (r1 - r0) * cv.g.out[2];
+  return buf;
+}
+
 std::vector<int64_t> spatial(const py::array& a) { return {a.shape(2), a.shape(3), a.shape(4)}; }
 
 // y (N, Cout, L) = conv(x, w) + bias for x (N, C, D, H, W), w (Cout, C/groups * K).
@@ -291,13 +304,8 @@ py::array_t<T> conv_forward(carray<T> x, carray<T> w, py::object bias, std::vect
     for (int64_t t = 0; t < tasks; ++t) {
       const int64_t n = t / cv.blocks, r0 = cv.r0(t % cv.blocks), r1 = cv.r1(t % cv.blocks);
       const int64_t l0 = r0 * cv.g.out[2], width = (r1 - r0) * cv.g.out[2];
-      const T* cols = xp + n * C * S + l0;  // pointwise: the input rows themselves
-      int64_t ldb = L;
-      if (!cv.pointwise) {
-        fill_block(xp + n * C * S, buf.data(), cv.g, r0, r1);
-        cols = buf.data();
-        ldb = width;
-      }
+      int64_t ldb;
+      const T* cols = block_cols(cv, xp + n * C * S, buf.data(), r0, r1, ldb);
       for (int64_t grp = 0; grp < cv.groups; ++grp) {
         T* yg = yp + (n * cv.cout + grp * cv.og) * L + l0;
         if (bp != nullptr) {
@@ -394,13 +402,8 @@ py::array_t<T> conv_weight_grad(carray<T> x, carray<T> gy, std::vector<int64_t> 
     for (int64_t t = 0; t < tasks; ++t) {
       const int64_t n = t / cv.blocks, r0 = cv.r0(t % cv.blocks), r1 = cv.r1(t % cv.blocks);
       const int64_t l0 = r0 * cv.g.out[2], width = (r1 - r0) * cv.g.out[2];
-      const T* cols = xp + n * C * S + l0;
-      int64_t ldb = L;
-      if (!cv.pointwise) {
-        fill_block(xp + n * C * S, buf.data(), cv.g, r0, r1);
-        cols = buf.data();
-        ldb = width;
-      }
+      int64_t ldb;
+      const T* cols = block_cols(cv, xp + n * C * S, buf.data(), r0, r1, ldb);
       for (int64_t grp = 0; grp < cv.groups; ++grp) {
         blas::gemm(false, true, cv.og, gk, width, gp + (n * cv.cout + grp * cv.og) * L + l0, L,
                    cols + grp * gk * ldb, ldb, T(1), acc + grp * cv.og * gk, gk);

@@ -22,7 +22,7 @@ import numpy as np
 from .opdb import DEFAULT_TOLS, OpInfo, SampleInput
 
 __all__ = ["to_numpy", "to_torch", "from_torch", "assert_close", "torch_available",
-           "installed_devices",
+           "installed_devices", "run_forked",
            "reference_kind", "run_sample", "check_forward", "check_backward",
            "check_double_backward", "check_op"]
 
@@ -46,6 +46,38 @@ def installed_devices() -> list[str]:
         except Exception:  # a backend that cannot even answer is not usable here
             continue
     return out
+
+
+def run_forked(fn: Any, timeout: float = 60.0) -> int:
+    """Run ``fn()`` in a forked child and return the child's exit status (``0`` when ``fn``
+    returned true, ``1`` when false, ``2`` when it raised).
+
+    For checking that kernels still work in a fork of a process that already ran them (as
+    data-loading workers are). The child leaves with ``os._exit``, skipping the parent's
+    cleanup; a child still running after ``timeout`` seconds is killed and reported with
+    an ``AssertionError``.
+    """
+    import os
+    import signal
+    import time
+
+    pid = os.fork()
+    if pid == 0:  # the child
+        try:
+            code = 0 if fn() else 1
+        except BaseException:  # noqa: BLE001 - any failure is reported as status 2
+            code = 2
+        os._exit(code)
+    deadline = time.monotonic() + timeout
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return os.waitstatus_to_exitcode(status)
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            raise AssertionError(f"the forked child was still running after {timeout} s")
+        time.sleep(0.05)
 
 
 def _is_ember(x: Any) -> bool:
