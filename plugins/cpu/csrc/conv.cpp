@@ -233,28 +233,34 @@ int team(int64_t tasks, int64_t macs) {
   return nt;
 }
 
+// fn(c, kk, kd, kh, kw) for every row of a column matrix: input channel c, kernel offset
+// kk = (kd * kH + kh) * kW + kw.
+template <typename F>
+void each_cols_row(const Geometry& g, F fn) {
+  const int64_t K = g.K();
+  for (int64_t c = 0; c < g.C; ++c) {
+    for (int64_t kk = 0; kk < K; ++kk) {
+      fn(c, kk, kk / (g.k[1] * g.k[2]), (kk / g.k[2]) % g.k[1], kk % g.k[2]);
+    }
+  }
+}
+
 // Windows of one sample xn (C, D, H, W), output rows r0 .. r1: cols (C*K, (r1-r0)*oW).
 template <typename T>
 void fill_block(const T* xn, T* cols, const Geometry& g, int64_t r0, int64_t r1) {
   const int64_t K = g.K(), S = g.S(), width = (r1 - r0) * g.out[2];
-  for (int64_t c = 0; c < g.C; ++c) {
-    for (int64_t kk = 0; kk < K; ++kk) {
-      const int64_t kd = kk / (g.k[1] * g.k[2]), kh = (kk / g.k[2]) % g.k[1], kw = kk % g.k[2];
-      fill_row(xn + c * S, cols + (c * K + kk) * width, g, kd, kh, kw, r0, r1);
-    }
-  }
+  each_cols_row(g, [&](int64_t c, int64_t kk, int64_t kd, int64_t kh, int64_t kw) {
+    fill_row(xn + c * S, cols + (c * K + kk) * width, g, kd, kh, kw, r0, r1);
+  });
 }
 
 // The reverse of fill_block: add the columns into the sample's gradient dxn.
 template <typename T>
 void add_block(T* dxn, const T* cols, const Geometry& g, int64_t r0, int64_t r1) {
   const int64_t K = g.K(), S = g.S(), width = (r1 - r0) * g.out[2];
-  for (int64_t c = 0; c < g.C; ++c) {
-    for (int64_t kk = 0; kk < K; ++kk) {
-      const int64_t kd = kk / (g.k[1] * g.k[2]), kh = (kk / g.k[2]) % g.k[1], kw = kk % g.k[2];
-      add_row(dxn + c * S, cols + (c * K + kk) * width, g, kd, kh, kw, r0, r1);
-    }
-  }
+  each_cols_row(g, [&](int64_t c, int64_t kk, int64_t kd, int64_t kh, int64_t kw) {
+    add_row(dxn + c * S, cols + (c * K + kk) * width, g, kd, kh, kw, r0, r1);
+  });
 }
 
 // The column matrix of output rows r0 .. r1 of sample xn, and its row stride `ld`: the
