@@ -266,91 +266,76 @@ constexpr double kInvSqrt2 = 0.7071067811865476;
 constexpr double kInvSqrt2Pi = 0.3989422804014327;  // 1 / sqrt(2 pi)
 constexpr double kCoef = 0.044715;
 
-template <typename T>
-py::array_t<T> gelu_fwd(carray<T> x, bool tanh_approx) {
+// out[i] = f(x[i]) over a new array of x's shape, in parallel, without the GIL.
+template <typename T, typename F>
+py::array_t<T> map1(const carray<T>& x, F f) {
   py::array_t<T> out(x.request().shape);
   const T* src = x.data();
   T* dst = out.mutable_data();
   const int64_t size = x.size();
   py::gil_scoped_release release;
-  const T half = static_cast<T>(0.5);
-  const T one = static_cast<T>(1);
-  if (tanh_approx) {
-    simd_for(size, [&](int64_t i) {
-      const T v = src[i];
-      const T inner = static_cast<T>(kSqrt2OverPi) * (v + static_cast<T>(kCoef) * v * v * v);
-      dst[i] = half * v * (one + tanh_fast(inner));
-    });
-  } else {
-    simd_for(size, [&](int64_t i) {
-      const T v = src[i];
-      dst[i] = v * half * (one + erf_fast(v * static_cast<T>(kInvSqrt2)));
-    });
-  }
+  simd_for(size, [&](int64_t i) { dst[i] = f(src[i]); });
   return out;
 }
 
-template <typename T>
-py::array_t<T> gelu_bwd(carray<T> g, carray<T> x, bool tanh_approx) {
-  require(g.size() == x.size(), "[gelu_backward] grad and input sizes differ");
+// out[i] = f(g[i], x[i]): a gradient g times the derivative at x (both read for every i,
+// so selects between them vectorize).
+template <typename T, typename F>
+py::array_t<T> map2(const char* op, const carray<T>& g, const carray<T>& x, F f) {
+  require(g.size() == x.size(), std::string("[") + op + "] grad and input sizes differ");
   py::array_t<T> out(x.request().shape);
   const T* gp = g.data();
   const T* xp = x.data();
   T* dst = out.mutable_data();
   const int64_t size = x.size();
   py::gil_scoped_release release;
+  simd_for(size, [&](int64_t i) { dst[i] = f(gp[i], xp[i]); });
+  return out;
+}
+
+template <typename T>
+py::array_t<T> gelu_fwd(carray<T> x, bool tanh_approx) {
   const T half = static_cast<T>(0.5);
   const T one = static_cast<T>(1);
   if (tanh_approx) {
-    simd_for(size, [&](int64_t i) {
-      const T v = xp[i];
+    return map1(x, [=](T v) {
+      const T inner = static_cast<T>(kSqrt2OverPi) * (v + static_cast<T>(kCoef) * v * v * v);
+      return half * v * (one + tanh_fast(inner));
+    });
+  }
+  return map1(x, [=](T v) { return v * half * (one + erf_fast(v * static_cast<T>(kInvSqrt2))); });
+}
+
+template <typename T>
+py::array_t<T> gelu_bwd(carray<T> g, carray<T> x, bool tanh_approx) {
+  const T half = static_cast<T>(0.5);
+  const T one = static_cast<T>(1);
+  if (tanh_approx) {
+    return map2("gelu_backward", g, x, [=](T gv, T v) {
       const T v2 = v * v;
       const T t = tanh_fast(static_cast<T>(kSqrt2OverPi) * (v + static_cast<T>(kCoef) * v2 * v));
       const T dinner = static_cast<T>(kSqrt2OverPi) * (one + static_cast<T>(3 * kCoef) * v2);
-      dst[i] = gp[i] * (half * (one + t) + half * v * (one - t * t) * dinner);
-    });
-  } else {
-    simd_for(size, [&](int64_t i) {
-      const T v = xp[i];
-      const T cdf = half * (one + erf_fast(v * static_cast<T>(kInvSqrt2)));
-      const T pdf = static_cast<T>(kInvSqrt2Pi) * exp_fast(-half * v * v);
-      dst[i] = gp[i] * (cdf + v * pdf);
+      return gv * (half * (one + t) + half * v * (one - t * t) * dinner);
     });
   }
-  return out;
+  return map2("gelu_backward", g, x, [=](T gv, T v) {
+    const T cdf = half * (one + erf_fast(v * static_cast<T>(kInvSqrt2)));
+    const T pdf = static_cast<T>(kInvSqrt2Pi) * exp_fast(-half * v * v);
+    return gv * (cdf + v * pdf);
+  });
 }
 
 // relu as clamp_min(0): NaN and -0.0 pass through (neither compares below zero).
 template <typename T>
 py::array_t<T> relu_fwd(carray<T> x) {
-  py::array_t<T> out(x.request().shape);
-  const T* src = x.data();
-  T* dst = out.mutable_data();
-  const int64_t size = x.size();
-  py::gil_scoped_release release;
-  const T zero = static_cast<T>(0);
-  simd_for(size, [&](int64_t i) { dst[i] = src[i] < zero ? zero : src[i]; });
-  return out;
+  return map1(x, [](T v) { return v < T(0) ? T(0) : v; });
 }
 
 // The relu gradient from its result: zero where the result is at most zero, else the
 // incoming gradient (a NaN result passes the gradient through).
 template <typename T>
 py::array_t<T> relu_bwd(carray<T> g, carray<T> out) {
-  require(g.size() == out.size(), "[relu_backward] grad and result sizes differ");
-  py::array_t<T> res(out.request().shape);
-  const T* gp = g.data();
-  const T* op = out.data();
-  T* dst = res.mutable_data();
-  const int64_t size = out.size();
-  py::gil_scoped_release release;
-  const T zero = static_cast<T>(0);
-  simd_for(size, [&](int64_t i) {
-    const T gv = gp[i];  // both loaded unconditionally, so the select vectorizes
-    const T ov = op[i];
-    dst[i] = ov <= zero ? zero : gv;
-  });
-  return res;
+  return map2("relu_backward", g, out, [](T gv, T ov) { return ov <= T(0) ? T(0) : gv; });
 }
 
 // grad_weight[idx[i], :] += g[i, :] (times 1 / count(idx[i]) when scaling), skipping
