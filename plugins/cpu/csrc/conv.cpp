@@ -204,6 +204,17 @@ struct Conv {
   // Output rows r0 .. r1 of block b.
   int64_t r0(int64_t b) const { return b * rows_per_block; }
   int64_t r1(int64_t b) const { return std::min(out_rows(g), (b + 1) * rows_per_block); }
+  // Elements of a thread's buffer for one block's column matrix.
+  int64_t buf_elems() const { return pointwise ? 0 : g.C * g.K() * rows_per_block * g.out[2]; }
+};
+
+// Task t of a loop over (sample, block): sample n, output rows r0 .. r1, which start at
+// output position l0 and span width positions.
+struct Task {
+  int64_t n, r0, r1, l0, width;
+  Task(const Conv& cv, int64_t t)
+      : n(t / cv.blocks), r0(cv.r0(t % cv.blocks)), r1(cv.r1(t % cv.blocks)),
+        l0(r0 * cv.g.out[2]), width((r1 - r0) * cv.g.out[2]) {}
 };
 
 Conv plan(int64_t N, int64_t C, const std::vector<int64_t>& in, int64_t cout, int64_t gk,
@@ -305,20 +316,19 @@ py::array_t<T> conv_forward(carray<T> x, carray<T> w, py::object bias, std::vect
   blas::SingleThreaded limit(nt > 1);
 #pragma omp parallel num_threads(nt)
   {
-    std::vector<T> buf(cv.pointwise ? 0 : C * cv.g.K() * cv.rows_per_block * cv.g.out[2]);
+    std::vector<T> buf(cv.buf_elems());
 #pragma omp for schedule(static)
     for (int64_t t = 0; t < tasks; ++t) {
-      const int64_t n = t / cv.blocks, r0 = cv.r0(t % cv.blocks), r1 = cv.r1(t % cv.blocks);
-      const int64_t l0 = r0 * cv.g.out[2], width = (r1 - r0) * cv.g.out[2];
+      const Task b(cv, t);
       int64_t ldb;
-      const T* cols = block_cols(cv, xp + n * C * S, buf.data(), r0, r1, ldb);
+      const T* cols = block_cols(cv, xp + b.n * C * S, buf.data(), b.r0, b.r1, ldb);
       for (int64_t grp = 0; grp < cv.groups; ++grp) {
-        T* yg = yp + (n * cv.cout + grp * cv.og) * L + l0;
+        T* yg = yp + (b.n * cv.cout + grp * cv.og) * L + b.l0;
         if (bp != nullptr) {
           for (int64_t o = 0; o < cv.og; ++o)
-            std::fill(yg + o * L, yg + o * L + width, bp[grp * cv.og + o]);
+            std::fill(yg + o * L, yg + o * L + b.width, bp[grp * cv.og + o]);
         }
-        blas::gemm(false, false, cv.og, width, cv.gk, wp + grp * cv.og * cv.gk, cv.gk,
+        blas::gemm(false, false, cv.og, b.width, cv.gk, wp + grp * cv.og * cv.gk, cv.gk,
                    cols + grp * cv.gk * ldb, ldb, bp != nullptr ? T(1) : T(0), yg, L);
       }
     }
@@ -350,7 +360,7 @@ py::array_t<T> conv_input_grad(carray<T> gy, carray<T> w, std::vector<int64_t> i
   blas::SingleThreaded limit(nt > 1);
 #pragma omp parallel num_threads(nt)
   {
-    std::vector<T> buf(cv.pointwise ? 0 : C * cv.g.K() * cv.rows_per_block * cv.g.out[2]);
+    std::vector<T> buf(cv.buf_elems());
 #pragma omp for schedule(static)
     for (int64_t n = 0; n < cv.N; ++n) {
       for (int64_t blk = 0; blk < cv.blocks; ++blk) {
@@ -403,16 +413,16 @@ py::array_t<T> conv_weight_grad(carray<T> x, carray<T> gy, std::vector<int64_t> 
   {
     const int tid = omp_get_thread_num();
     T* acc = tid == 0 ? dwp : sums[tid - 1].data();
-    std::vector<T> buf(cv.pointwise ? 0 : C * cv.g.K() * cv.rows_per_block * cv.g.out[2]);
+    std::vector<T> buf(cv.buf_elems());
 #pragma omp for schedule(static)
     for (int64_t t = 0; t < tasks; ++t) {
-      const int64_t n = t / cv.blocks, r0 = cv.r0(t % cv.blocks), r1 = cv.r1(t % cv.blocks);
-      const int64_t l0 = r0 * cv.g.out[2], width = (r1 - r0) * cv.g.out[2];
+      const Task b(cv, t);
       int64_t ldb;
-      const T* cols = block_cols(cv, xp + n * C * S, buf.data(), r0, r1, ldb);
+      const T* cols = block_cols(cv, xp + b.n * C * S, buf.data(), b.r0, b.r1, ldb);
       for (int64_t grp = 0; grp < cv.groups; ++grp) {
-        blas::gemm(false, true, cv.og, gk, width, gp + (n * cv.cout + grp * cv.og) * L + l0, L,
-                   cols + grp * gk * ldb, ldb, T(1), acc + grp * cv.og * gk, gk);
+        const T* gg = gp + (b.n * cv.cout + grp * cv.og) * L + b.l0;
+        blas::gemm(false, true, cv.og, gk, b.width, gg, L, cols + grp * gk * ldb, ldb, T(1),
+                   acc + grp * cv.og * gk, gk);
       }
     }
   }
