@@ -12,7 +12,17 @@ import ember
 torch = pytest.importorskip("torch")
 sys.path.insert(0, str(Path(__file__).parent))
 
-from _layers_parity import FLOATS, Arg, F, arr, check, check_error  # noqa: E402
+from _layers_parity import (  # noqa: E402
+    FLOATS,
+    Arg,
+    F,
+    arr,
+    check,
+    check_error,
+    gelu_kernel_gap,
+    per_element,
+    special_values,
+)
 
 # name -> kwargs variants
 POINTWISE = {
@@ -45,6 +55,8 @@ UNDERSCORE = {"relu_": {}, "elu_": {"alpha": 0.7}, "selu_": {}, "celu_": {"alpha
               "leaky_relu_": {"negative_slope": 0.3}, "hardtanh_": {"min_val": -0.5},
               "threshold_": {"threshold": 0.1, "value": 5.0}, "rrelu_": {}}
 CASES = [(n, kw) for n, kws in POINTWISE.items() for kw in kws]
+# torch has no second derivative of hardsigmoid
+NO_GRADGRAD = {"hardsigmoid"}
 
 
 def _arr(dtype, shape=(3, 5, 4), seed=0, scale=4.0):
@@ -55,8 +67,7 @@ def _arr(dtype, shape=(3, 5, 4), seed=0, scale=4.0):
 @pytest.mark.parametrize("dtype", FLOATS)
 @pytest.mark.parametrize("name,kw", CASES, ids=[f"{n}-{i}" for i, (n, _) in enumerate(CASES)])
 def test_pointwise_parity(name, kw, dtype):
-    # torch has no double backward for hardsigmoid/hardswish; rrelu is random in training
-    gradgrad = name not in ("rrelu", "hardsigmoid", "hardswish") and dtype == "float64"
+    gradgrad = name not in NO_GRADGRAD and dtype == "float64"
     check(lambda lib, x: getattr(F(lib), name)(x, **kw), Arg(_arr(dtype)), gradgrad=gradgrad)
 
 
@@ -183,3 +194,124 @@ def test_integer_inputs(name):
     kw = {"threshold": 0, "value": 5} if name == "threshold" else {}
     check(lambda lib, x: getattr(F(lib), name)(x, **kw), Arg(np.array([-3, 0, 2, 7]),
                                                           grad=False), grad=False)
+
+
+# -- NaN, infinities, signed zeros and kinks -------------------------------------------------
+
+# variants whose special values need options of their own: softplus with a threshold above
+# exp's overflow (torch's gradient is then NaN there), a hardtanh band of width 0
+SPECIAL_CASES = CASES + [("softplus", {"threshold": 1000.0}),
+                         ("hardtanh", {"min_val": 0.0, "max_val": 0.0})]
+INPLACE_CASES = ([(n, "inplace", kw) for n in INPLACE for kw in POINTWISE[n]]
+                 + [(n, "underscore", kw) for n, kw in UNDERSCORE.items()])
+
+
+def _first_grad(call):
+    """``(lib, x, g) -> g . d call(x) / dx``, kept differentiable: :func:`check` then
+    compares the first derivative as an output and the second derivatives, in ``x`` and in
+    the incoming gradient ``g``, as its gradients."""
+    def fn(lib, x, g):
+        (gx,) = lib.autograd.grad(per_element(lib, call, x), x, g, create_graph=True)
+        return gx
+    return fn
+
+
+def _check_special(call, dtype, gradgrad, extra=(), kernel_gap=False):
+    x = special_values(dtype, extra)
+    first = special_values(dtype, extra, infinities=not kernel_gap)
+    check(lambda lib, t: per_element(lib, call, t), Arg(first))
+    if gradgrad:
+        g = np.random.default_rng(5).uniform(-1, 1, x.shape).astype(dtype)
+        check(_first_grad(call), Arg(x), Arg(g))
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("name,kw", SPECIAL_CASES,
+                         ids=[f"{n}-{i}" for i, (n, _) in enumerate(SPECIAL_CASES)])
+def test_special_values(name, kw, dtype):
+    # values, first and second derivatives (in the input and in the incoming gradient)
+    extra = tuple(v for v in kw.values() if isinstance(v, float))  # the variant's kinks
+    _check_special(lambda lib, x: getattr(F(lib), name)(x, **kw), dtype,
+                   name not in NO_GRADGRAD, extra, gelu_kernel_gap(name, kw, dtype))
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("name,form,kw", INPLACE_CASES,
+                         ids=[f"{n}-{f}-{i}" for i, (n, f, _) in enumerate(INPLACE_CASES)])
+def test_special_values_inplace(name, form, kw, dtype):
+    def call(lib, x):
+        y = x * 1  # a non-leaf, so it may be overwritten under autograd
+        if form == "inplace":
+            out = getattr(F(lib), name)(y, inplace=True, **kw)
+        else:
+            out = getattr(F(lib), name)(y, **kw)
+        assert out is y
+        return out
+
+    base = name.rstrip("_")
+    extra = tuple(v for v in kw.values() if isinstance(v, float))
+    _check_special(call, dtype, base not in NO_GRADGRAD, extra)
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_rrelu_training_special_values(dtype):
+    # NaN and positive inputs keep the slope 1 in training too, so these are deterministic
+    x = np.array([np.nan, np.inf, 2.0, 1e-30], dtype=dtype)
+    for inplace in (False, True):
+        check(lambda lib, t, i=inplace: F(lib).rrelu(t * 1, training=True, inplace=i), Arg(x))
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("w", [[0.25], [0.0], [-1.5], [np.nan], [np.inf], [-np.inf]])
+def test_prelu_special_values(w, dtype):
+    # the input's gradient is a select (no NaN from the slope on the positive side), the
+    # weight's is 0 for positive inputs even when they are infinite; torch's second
+    # derivatives treat x == 0 as the positive side
+    x = special_values(dtype)
+    wa = np.array(w, dtype=dtype)
+    g = np.random.default_rng(5).uniform(-1, 1, x.shape).astype(dtype)
+    for xs in ([v] for v in x):  # one element each: the weight's gradient sums over them
+        check(lambda lib, t, wt: F(lib).prelu(t, wt), Arg(np.array(xs, dtype)), Arg(wa))
+
+    def first(lib, t, wt, gt):
+        return lib.autograd.grad(F(lib).prelu(t, wt), (t, wt), gt, create_graph=True)
+
+    finite = x[np.isfinite(x)]
+    check(first, Arg(finite), Arg(wa), Arg(g[:finite.size]))
+    check(first, Arg(x), Arg(np.array([0.25], dtype)), Arg(g))
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_prelu_channels_special_values(dtype):
+    v = special_values(dtype)
+    x = np.stack([v, v], axis=1)  # every value in both channels
+    w = np.array([0.3, -np.inf], dtype=dtype)
+    g = np.random.default_rng(5).uniform(-1, 1, x.shape).astype(dtype)
+    check(lambda lib, t, wt: F(lib).prelu(t, wt), Arg(x), Arg(w))
+    check(lambda lib, t, wt, gt: lib.autograd.grad(F(lib).prelu(t, wt), t, gt,
+                                                   create_graph=True)[0],
+          Arg(x), Arg(w), Arg(g))
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_glu_special_values(dtype):
+    # every (a, b) pair of special values: a * sigmoid(b) and its derivatives, where torch's
+    # second derivative in b is +-inf (one product) for an infinite a
+    v = special_values(dtype)
+    a, b = np.meshgrid(v, v)
+    x = np.stack([a.ravel(), b.ravel()])
+    g = np.random.default_rng(5).uniform(-1, 1, (1, x.shape[1])).astype(dtype)
+    check(lambda lib, t: F(lib).glu(t, 0), Arg(x))
+    check(lambda lib, t, gt: lib.autograd.grad(F(lib).glu(t, 0), t, gt, create_graph=True)[0],
+          Arg(x), Arg(g))
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("name", ["softmax", "softmin", "log_softmax"])
+def test_softmax_family_special_rows(name, dtype):
+    # rows holding NaN, infinities of either sign, all -inf, and a huge spread
+    rows = np.array([[np.nan, 1.0, 2.0], [np.inf, 1.0, 2.0], [-np.inf, 1.0, 2.0],
+                     [np.inf, np.inf, 1.0], [-np.inf, -np.inf, -np.inf], [np.inf, -np.inf, 0.0],
+                     [0.0, -0.0, 1e3], [1e3, -1e3, 0.0]], dtype=dtype)
+    check(lambda lib, t: getattr(F(lib), name)(t, dim=1), Arg(rows), gradgrad=True)
+    check(lambda lib, t: getattr(F(lib), name)(t, dim=0), Arg(rows.T.copy()), gradgrad=True)

@@ -12,7 +12,17 @@ import ember
 torch = pytest.importorskip("torch")
 sys.path.insert(0, str(Path(__file__).parent))
 
-from _layers_parity import FLOATS, Arg, arr, check_error, check_module  # noqa: E402
+from _layers_parity import (  # noqa: E402
+    FLOATS,
+    Arg,
+    arr,
+    check,
+    check_error,
+    check_module,
+    gelu_kernel_gap,
+    per_element,
+    special_values,
+)
 
 # (class name, args, kwargs)
 ACTIVATIONS = [
@@ -65,6 +75,40 @@ def _Scale(lib):  # noqa: N802
             return x * 1.0
 
     return Scale()
+
+
+# the elementwise activations: every module of ACTIVATIONS but the softmaxes, GLU and shapes
+POINTWISE = [(n, a, k) for n, a, k in ACTIVATIONS
+             if n not in ("GLU", "Softmin", "Softmax", "Softmax2d", "LogSoftmax", "Identity",
+                          "Flatten", "Unflatten")] + [("PReLU", (), {})]
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("name,args,kw", POINTWISE,
+                         ids=[f"{n}-{i}" for i, (n, _, _) in enumerate(POINTWISE)])
+def test_activation_module_special_values(name, args, kw, dtype):
+    # NaN, infinities, signed zeros and kinks, in eval mode (RReLU's fixed slope); torch's
+    # reference one element at a time (see per_element)
+    x = special_values(dtype, tuple(v for v in args if isinstance(v, float)),
+                       infinities=not gelu_kernel_gap(name, kw, dtype))
+
+    def call(lib, t):
+        mod = getattr(lib.nn, name)(*args, **kw).to(getattr(lib, dtype)).eval()
+        return mod(t)
+
+    check(lambda lib, t: per_element(lib, call, t), Arg(x))
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("name", INPLACE)
+def test_inplace_module_special_values(name, dtype):
+    def call(lib, t):
+        y = t * 1.0
+        out = getattr(lib.nn, name)(inplace=True).eval()(y)
+        assert out is y
+        return out
+
+    check(lambda lib, t: per_element(lib, call, t), Arg(special_values(dtype)))
 
 
 def test_rrelu_module_training():

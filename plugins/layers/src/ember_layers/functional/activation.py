@@ -4,6 +4,16 @@ Each op is a composite of ember ops (so a primitives-only backend runs it) that 
 may replace with a fused kernel of the same name; the op records its own backward, written
 with ember ops beside the forward, so gradients at kinks follow torch's conventions and
 double backward works everywhere. The Modules live in :mod:`ember_layers.activation`.
+
+Piecewise gradients are selects, not products with a mask, and test the same conditions as
+torch's kernels, so NaN and infinite inputs get torch's values: where a comparison with NaN
+is false the branch it guards is not taken (relu6's gradient lets ``g`` through at NaN,
+elu's takes the linear branch), and an overflowing branch that is not selected never turns
+into NaN. Where torch gives a first derivative an explicit derivative of its own (elu,
+softplus, hardswish, prelu, glu ...), the backward is an op (:func:`_backward_op`) that
+records that formula, so second derivatives agree at the kinks and at infinities too.
+(torch's CPU kernels themselves differ at NaN between their SIMD main loop and their scalar
+tail; ember follows the scalar form, which is also that of torch's CUDA kernels.)
 """
 
 from __future__ import annotations
@@ -18,6 +28,7 @@ from ember.amp.autocast_mode import STATE as AUTOCAST
 from ember.amp.autocast_mode import autocast_args
 from ember.autograd.grad_mode import GRAD
 from ember.autograd.graph import record
+from ember.ops._base import sum_to
 
 from .._util import check_float, dtype_name, fused, inplace_apply, needs_grad, shape_str
 
@@ -32,8 +43,27 @@ SELU_SCALE = 1.0507009873554804934193349852946
 
 
 def _mask(cond: Tensor, g: Tensor) -> Tensor:
-    """``g`` where ``cond`` holds, else 0."""
+    """``g`` times 0 or 1: a product, so a NaN or infinite ``g`` stays NaN where ``cond``
+    fails (used only where torch multiplies by a mask too)."""
     return g * cond.to(g.dtype)
+
+
+def _backward_op(name: str, node: str, composite: Callable[..., Tensor],
+                 double_backward: Callable[..., Any], g: Tensor, x: Tensor,
+                 args: tuple[Any, ...] = ()) -> Tensor:
+    """A first derivative as an op of its own: ``composite(g, x, *args)`` (or the backend's
+    fused kernel ``name`` on arrays), with ``g`` the incoming gradient and ``x`` the saved
+    input.
+
+    Under ``create_graph`` the result is recorded with ``double_backward(node, gg)``, which
+    reads ``node.saved == (g, x)`` and ``node.attrs == args`` and returns the gradients for
+    ``g`` and ``x`` (``None`` for zero): torch's formula for the derivative of its
+    ``*_backward`` op, rather than autograd through ``composite``'s selects.
+    """
+    out = fused(name, composite, (g, x), *args)
+    if needs_grad(g, x):
+        record(node, double_backward, (g, x), out, save=(g, x), attrs=args)
+    return out
 
 
 def _pointwise(x: Tensor, name: str, node: str, composite: Callable[..., Tensor],
@@ -59,10 +89,26 @@ def _maybe_inplace(fn: Callable[..., Tensor], x: Tensor, inplace: bool, name: st
 
 # -- threshold family --------------------------------------------------------------------
 
+def _threshold_backward_composite(g: Tensor, x: Tensor, th: float) -> Tensor:
+    # zero where x <= th, else g: a NaN input passes g through
+    return ember.where(x <= th, 0.0, g)
+
+
+def _bw_threshold_backward(n: Any, gg: Tensor) -> tuple[Tensor, None]:
+    (_, x) = n.saved
+    return _threshold_backward(gg, x, *n.attrs), None
+
+
+def _threshold_backward(g: Tensor, x: Tensor, th: float) -> Tensor:
+    return _backward_op("threshold_backward", "ThresholdBackwardBackward0",
+                        _threshold_backward_composite, _bw_threshold_backward, g, x, (th,))
+
+
 def _threshold(x: Tensor, th: float, value: float) -> Tensor:
+    # replace where x <= th: NaN is kept, as in torch
     return _pointwise(x, "threshold", "ThresholdBackward0",
-                      lambda a, t, v: ember.where(a > t, a, ember.full_like(a, v)),
-                      lambda n, g: _mask(n.saved[0] > n.attrs[0], g), (th, value),
+                      lambda a, t, v: ember.where(a <= t, ember.full_like(a, v), a),
+                      lambda n, g: _threshold_backward(g, n.saved[0], n.attrs[0]), (th, value),
                       floating=False)
 
 
@@ -70,7 +116,7 @@ def threshold(input: Tensor, threshold: float, value: float,  # noqa: A002
               inplace: bool = False) -> Tensor:
     """Keep elements above ``threshold``; replace the others with ``value``.
 
-    ``y = x if x > threshold else value``
+    ``y = value if x <= threshold else x`` (NaN stays NaN).
 
     Args:
         input: any shape.
@@ -162,10 +208,23 @@ def relu_(input: Tensor) -> Tensor:  # noqa: A002
     return inplace_apply(input, _relu, "relu_")
 
 
+def _hardtanh_backward_composite(g: Tensor, x: Tensor, lo: float, hi: float) -> Tensor:
+    # zero where x <= lo or x >= hi, else g: a NaN input passes g through
+    return ember.where((x <= lo) | (x >= hi), 0.0, g)
+
+
+def _bw_hardtanh_backward(n: Any, gg: Tensor) -> tuple[Tensor, None]:
+    (_, x) = n.saved
+    return _hardtanh_backward(gg, x, *n.attrs), None
+
+
+def _hardtanh_backward(g: Tensor, x: Tensor, lo: float, hi: float) -> Tensor:
+    return _backward_op("hardtanh_backward", "HardtanhBackwardBackward0",
+                        _hardtanh_backward_composite, _bw_hardtanh_backward, g, x, (lo, hi))
+
+
 def _bw_hardtanh(n: Any, g: Tensor) -> Tensor:
-    (x,) = n.saved
-    lo, hi = n.attrs
-    return _mask((x > lo) & (x < hi), g)
+    return _hardtanh_backward(g, n.saved[0], *n.attrs)
 
 
 def _hardtanh(x: Tensor, lo: float, hi: float) -> Tensor:
@@ -242,11 +301,31 @@ def _elu_composite(a: Tensor, alpha: float, scale: float, in_scale: float) -> Te
     return ember.where(a > 0, a * scale, neg)
 
 
+def _elu_backward_composite(g: Tensor, x: Tensor, alpha: float, scale: float,
+                            in_scale: float) -> Tensor:
+    # the exponential branch where x <= 0, the linear one elsewhere (NaN included); the
+    # select keeps exp overflowing at large x out of the result
+    neg = g * ((x * in_scale).exp() * (alpha * scale * in_scale))
+    return ember.where(x <= 0, neg, g * scale)
+
+
+def _bw_elu_backward(n: Any, gg: Tensor) -> tuple[Tensor, Tensor]:
+    g, x = n.saved
+    in_scale = n.attrs[2]
+    # d/dx of the exponential branch is the branch again, times in_scale; torch keeps it
+    # where x < 0 by a product with the mask (0 at x == 0, at +-0.0 and at NaN)
+    d_x = _mask(x < 0, _elu_backward(gg * g * in_scale, x, *n.attrs))
+    return _elu_backward(gg, x, *n.attrs), d_x
+
+
+def _elu_backward(g: Tensor, x: Tensor, alpha: float, scale: float,
+                  in_scale: float) -> Tensor:
+    return _backward_op("elu_backward", "EluBackwardBackward0", _elu_backward_composite,
+                        _bw_elu_backward, g, x, (alpha, scale, in_scale))
+
+
 def _bw_elu(n: Any, g: Tensor) -> Tensor:
-    (x,) = n.saved
-    alpha, scale, in_scale = n.attrs
-    neg = g * (x * in_scale).exp() * (alpha * scale * in_scale)
-    return ember.where(x > 0, g * scale, neg)
+    return _elu_backward(g, n.saved[0], *n.attrs)
 
 
 def _elu(x: Tensor, alpha: float, scale: float = 1.0, in_scale: float = 1.0) -> Tensor:
@@ -420,6 +499,52 @@ def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:  # noqa:
     return leaky_relu(input, negative_slope, inplace=True)
 
 
+def _prelu_composite(x: Tensor, w: Tensor) -> Tensor:
+    return ember.where(x > 0, x, w * x)
+
+
+def _prelu_input_grad_composite(g: Tensor, x: Tensor, w: Tensor) -> Tensor:
+    # a select: an infinite or NaN slope does not reach the positive side
+    return ember.where(x > 0, g, w * g)
+
+
+def _prelu_weight_grad_composite(g: Tensor, x: Tensor) -> Tensor:
+    # per element, before summing to the weight's shape: x * g on the negative side only
+    return ember.where(x > 0, 0.0, x * g)
+
+
+# torch's second derivatives of prelu test ``x >= 0`` where the first ones test ``x > 0``:
+# at x == 0 they are those of the positive side.
+
+def _bw_prelu_input_grad(n: Any, gg: Tensor) -> tuple[Tensor, None, Tensor | None]:
+    g, x, w = n.saved
+    d_g = ember.where(x >= 0, gg, gg * w)
+    d_w = None
+    if n.next_functions[2] is not None:
+        d_w = sum_to(ember.where(x >= 0, 0.0, g * gg), w.shape)
+    return d_g, None, d_w
+
+
+def _bw_prelu_weight_grad(n: Any, gg: Tensor) -> tuple[Tensor, Tensor]:
+    g, x = n.saved
+    return ember.where(x >= 0, 0.0, gg * x), ember.where(x >= 0, 0.0, g * gg)
+
+
+def _bw_prelu(n: Any, g: Tensor) -> tuple[Tensor, Tensor | None]:
+    x, w = n.saved
+    d_x = fused("prelu_input_grad", _prelu_input_grad_composite, (g, x, w))
+    if needs_grad(g, x, w):
+        record("PreluKernelBackwardBackward0", _bw_prelu_input_grad, (g, x, w), d_x,
+               save=(g, x, w))
+    if n.next_functions[1] is None:  # the weight needs no gradient
+        return d_x, None
+    d_w = fused("prelu_weight_grad", _prelu_weight_grad_composite, (g, x))
+    if needs_grad(g, x):
+        record("PreluKernelBackwardBackward1", _bw_prelu_weight_grad, (g, x), d_w,
+               save=(g, x))
+    return d_x, sum_to(d_w, w.shape)
+
+
 def prelu(input: Tensor, weight: Tensor) -> Tensor:  # noqa: A002
     """Leaky ReLU with a learned slope per channel: ``y = x if x > 0 else a_c * x``.
 
@@ -448,12 +573,16 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:  # noqa: A002
         w = weight.reshape(())
     else:
         w = weight.reshape((channels,) + (1,) * (input.ndim - 2))
-    return ember.where(input > 0, input, w * input)
+    out = fused("prelu", _prelu_composite, (input, w))
+    if needs_grad(input, w):
+        record("PreluKernelBackward0", _bw_prelu, (input, w), out, save=(input, w))
+    return out
 
 
 def _rrelu_train(x: Tensor, lower: float, upper: float) -> Tensor:
     noise = ember.empty_like(x).uniform_(lower, upper)
-    noise = ember.where(x > 0, ember.ones_like(x), noise)
+    # a random slope where x <= 0; elsewhere (NaN included) the slope 1, as in torch
+    noise = ember.where(x <= 0, noise, 1.0)
     out = x * noise
     if needs_grad(x):
         record("RreluWithNoiseBackward0", lambda n, g: g * n.saved[0], (x,), out,
@@ -599,11 +728,32 @@ def _softplus_composite(x: Tensor, beta: float, th: float) -> Tensor:
     return ember.where(bx > th, x, soft)
 
 
-def _bw_softplus(n: Any, g: Tensor) -> Tensor:
-    (x,) = n.saved
+def _softplus_backward_composite(g: Tensor, x: Tensor, beta: float, th: float) -> Tensor:
+    # g * z / (z + 1) with z = exp(beta * x), as torch computes it: NaN where z overflows
+    # (beta * x still below the threshold), where the result is infinite too
+    bx = x * beta
+    z = bx.exp()
+    return ember.where(bx > th, g, g * z / (z + 1))
+
+
+def _bw_softplus_backward(n: Any, gg: Tensor) -> tuple[Tensor, Tensor]:
+    g, x = n.saved
     beta, th = n.attrs
     bx = x * beta
-    return ember.where(bx > th, g, g * bx.sigmoid())
+    s = bx.sigmoid()
+    # sigmoid's slope, kept by a product with the mask beta * x < threshold (strictly: at
+    # the threshold itself the first derivative is the smooth one, the second is 0)
+    d_x = _mask(bx < th, gg * g * (s * (1 - s))) * beta
+    return _softplus_backward(gg, x, beta, th), d_x
+
+
+def _softplus_backward(g: Tensor, x: Tensor, beta: float, th: float) -> Tensor:
+    return _backward_op("softplus_backward", "SoftplusBackwardBackward0",
+                        _softplus_backward_composite, _bw_softplus_backward, g, x, (beta, th))
+
+
+def _bw_softplus(n: Any, g: Tensor) -> Tensor:
+    return _softplus_backward(g, n.saved[0], *n.attrs)
 
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:  # noqa: A002
@@ -655,10 +805,19 @@ def mish(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     return _maybe_inplace(_mish, input, inplace, "mish_")
 
 
+# 1/6 rounded to float32: the constant torch's hardsigmoid gradient multiplies by, in
+# float64 too
+_SIXTH_F32 = 0.1666666716337204
+
+
+def _bw_hardsigmoid(n: Any, g: Tensor) -> Tensor:
+    (x,) = n.saved
+    return ember.where((x > -3) & (x < 3), g * _SIXTH_F32, 0.0)
+
+
 def _hardsigmoid(x: Tensor) -> Tensor:
     return _pointwise(x, "hardsigmoid", "HardsigmoidBackward0",
-                      lambda a: (a + 3).clamp(0, 6) / 6,
-                      lambda n, g: _mask((n.saved[0] > -3) & (n.saved[0] < 3), g) / 6)
+                      lambda a: (a + 3).clamp(0, 6) / 6, _bw_hardsigmoid)
 
 
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
@@ -678,10 +837,24 @@ def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     return _maybe_inplace(_hardsigmoid, input, inplace, "hardsigmoid_")
 
 
+def _hardswish_backward_composite(g: Tensor, x: Tensor) -> Tensor:
+    # 0 up to -3, the ramp's slope below 3, else g (NaN included)
+    return ember.where(x <= -3, 0.0, ember.where(x < 3, g * (x / 3 + 0.5), g))
+
+
+def _bw_hardswish_backward(n: Any, gg: Tensor) -> tuple[Tensor, Tensor]:
+    g, x = n.saved
+    d_x = ember.where((x > -3) & (x < 3), gg * g / 3, 0.0)
+    return _hardswish_backward(gg, x), d_x
+
+
+def _hardswish_backward(g: Tensor, x: Tensor) -> Tensor:
+    return _backward_op("hardswish_backward", "HardswishBackwardBackward0",
+                        _hardswish_backward_composite, _bw_hardswish_backward, g, x)
+
+
 def _bw_hardswish(n: Any, g: Tensor) -> Tensor:
-    (x,) = n.saved
-    mid = g * (x / 3 + 0.5)
-    return ember.where(x <= -3, g * 0, ember.where(x < 3, mid, g))
+    return _hardswish_backward(g, n.saved[0])
 
 
 def _hardswish(x: Tensor) -> Tensor:
@@ -709,12 +882,28 @@ def hardswish(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
 
 # -- shrinkage -------------------------------------------------------------------------------
 
-def _outside(x: Tensor, lambd: float) -> Tensor:
-    return (x < -lambd) | (x > lambd)
+def _shrink_backward_composite(g: Tensor, x: Tensor, lambd: float) -> Tensor:
+    # zero inside [-lambd, lambd], else g: a NaN input passes g through
+    return ember.where((x >= -lambd) & (x <= lambd), 0.0, g)
+
+
+def _bw_shrink_backward(n: Any, gg: Tensor) -> tuple[Tensor, None]:
+    (_, x) = n.saved
+    return _shrink_backward(gg, x, *n.attrs), None
+
+
+def _shrink_backward(g: Tensor, x: Tensor, lambd: float) -> Tensor:
+    return _backward_op("shrink_backward", "ShrinkBackwardBackward0",
+                        _shrink_backward_composite, _bw_shrink_backward, g, x, (lambd,))
+
+
+def _bw_shrink(n: Any, g: Tensor) -> Tensor:
+    return _shrink_backward(g, n.saved[0], *n.attrs)
 
 
 def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
-    """Zero the elements within ``[-lambd, lambd]``: ``y = x if |x| > lambd else 0``.
+    """Zero the elements within ``[-lambd, lambd]``: ``y = 0 if |x| <= lambd else x`` (NaN
+    stays NaN).
 
     Args:
         input: any shape.
@@ -728,13 +917,13 @@ def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
     tensor([-1.,  0.,  1.])
     """
     return _pointwise(input, "hardshrink", "HardshrinkBackward0",
-                      lambda a, lam: ember.where(_outside(a, lam), a, ember.zeros_like(a)),
-                      lambda n, g: _mask(_outside(n.saved[0], n.attrs[0]), g), (lambd,))
+                      lambda a, lam: ember.where((a >= -lam) & (a <= lam), 0.0, a),
+                      _bw_shrink, (lambd,))
 
 
 def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
     """Soft thresholding: ``y = x - lambd`` above ``lambd``, ``x + lambd`` below ``-lambd``,
-    0 between.
+    0 between (NaN stays NaN).
 
     Args:
         input: any shape.
@@ -750,10 +939,11 @@ def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
     if lambd < 0:
         raise RuntimeError(f"[softshrink] lambda must be in range [0, inf) for input dtype "
                            f"{dtype_name(input)}, but found {lambd}")
+    # 0 inside the band, else x moved towards 0 by lambd: NaN is outside, and stays NaN
     return _pointwise(input, "softshrink", "SoftshrinkBackward0",
-                      lambda a, lam: ember.where(_outside(a, lam), a - a.sign() * lam,
-                                                 ember.zeros_like(a)),
-                      lambda n, g: _mask(_outside(n.saved[0], n.attrs[0]), g), (lambd,))
+                      lambda a, lam: ember.where((a >= -lam) & (a <= lam), 0.0,
+                                                 a - a.sign() * lam),
+                      _bw_shrink, (lambd,))
 
 
 def tanhshrink(input: Tensor) -> Tensor:  # noqa: A002
@@ -869,5 +1059,41 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:  # noqa: A002
     if size % 2:
         raise RuntimeError(f"Halving dimension must be even, but dimension {d} is size {size} "
                            f"(glu, input of shape {shape_str(input)})")
-    a, b = input.chunk(2, d)
+    out = fused("glu", _glu_composite, (input,), d)
+    if needs_grad(input):
+        record("GluBackward0", _bw_glu, (input,), out, save=(input,), attrs=d)
+    return out
+
+
+def _glu_composite(x: Tensor, dim: int) -> Tensor:
+    a, b = x.chunk(2, dim)
     return a * b.sigmoid()
+
+
+def _glu_backward_composite(g: Tensor, x: Tensor, dim: int) -> Tensor:
+    a, b = x.chunk(2, dim)
+    s = b.sigmoid()
+    return ember.cat([s * g, (1 - s) * s * a * g], dim)
+
+
+def _bw_glu_backward(n: Any, gg: Tensor) -> tuple[Tensor, Tensor]:
+    # torch's second derivatives of glu, with s = sigmoid(b) and s' = s (1 - s): each
+    # curvature term is one product, so an infinite a gives +-inf, not inf - inf
+    g, x = n.saved
+    (dim,) = n.attrs
+    a, b = x.chunk(2, dim)
+    gg_a, gg_b = gg.chunk(2, dim)
+    s = b.sigmoid()
+    one_minus_s = 1 - s
+    slope = s * one_minus_s
+    curvature = slope * one_minus_s - s * slope  # s''
+    d_a = gg_b * g * slope
+    d_b = gg_b * a * g * curvature + gg_a * g * slope
+    d_g = gg_a * s + gg_b * (slope * a)
+    return d_g, ember.cat([d_a, d_b], dim)
+
+
+def _bw_glu(n: Any, g: Tensor) -> Tensor:
+    (x,) = n.saved
+    return _backward_op("glu_backward", "GluBackwardBackward0", _glu_backward_composite,
+                        _bw_glu_backward, g, x, (n.attrs,))
