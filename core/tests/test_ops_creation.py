@@ -38,6 +38,20 @@ def test_tensor_options():
     assert ember.as_tensor(a).numpy() is not None and ember.as_tensor(a)[0].item() == 7
 
 
+def test_python_floats_convert_straight_to_the_given_dtype():
+    # not through the default float dtype: 0.3 in float64 is the double nearest 0.3
+    for data in (0.3, [0.3, 1e-50], [[0.1, 2]], [True, 0.7]):
+        for name in ("float64", "bfloat16", "float16", "int64"):
+            for make in ("tensor", "as_tensor"):
+                ours = getattr(ember, make)(data, dtype=getattr(ember, name))
+                ref = getattr(torch, make)(data, dtype=getattr(torch, name))
+                assert ours.dtype.itemsize == ref.dtype.itemsize
+                np.testing.assert_array_equal(ours.float().numpy() if name == "bfloat16"
+                                              else ours.numpy(),
+                                              ref.float().numpy() if name == "bfloat16"
+                                              else ref.numpy())
+
+
 @pytest.mark.parametrize("dtype", [None, "float64", "int32", "bool", "float16"])
 def test_filled_factories(dtype):
     def run(m):

@@ -12,6 +12,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from _parity import FLOATS, Arg, arr, check  # noqa: E402
 
+import ember  # noqa: E402
+
 # name -> (low, high) of a domain where the function and its derivatives are smooth
 UNARY = {
     "neg": (-2, 2), "abs": (-2, 2), "sign": (-2, 2), "exp": (-2, 2), "exp2": (-2, 2),
@@ -225,6 +227,17 @@ def test_ternary_ops(dtype):
     check(lambda m, c, a: m.where(c, a, 0.0), cond, a)
     check(lambda m, c, a: a.where(c, 2), cond, a)
     check(lambda m, c: m.where(c, 1.0, 0), cond)
+
+
+def test_where_gradient_does_not_leak_into_the_unchosen_branch():
+    results = []
+    for lib in (ember, torch):
+        a = lib.tensor([1.0, 2.0, 5.0], requires_grad=True)
+        b = lib.tensor([3.0, 4.0], requires_grad=True)[:1]  # broadcast: summed back
+        g = lib.tensor([float("nan"), float("inf"), -float("inf")])
+        y = lib.where(lib.tensor([True, False, False]), a, b)
+        results.append([t.tolist() for t in lib.autograd.grad(y, (a, b), g)])
+    assert str(results[0]) == str(results[1])
 
 
 def test_where_promotion_and_nonzero_form():

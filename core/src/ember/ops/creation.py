@@ -21,8 +21,11 @@ def _finish(data: Any, dev: Any, k: Any, requires_grad: bool) -> Tensor:
     return t
 
 
-def _infer_np(data: Any) -> np.ndarray:
-    """A numpy array from nested Python data, with torch's dtype inference."""
+def _infer_np(data: Any, exact: bool = False) -> np.ndarray:
+    """A numpy array from nested Python data, with torch's dtype inference. ``exact``
+    (when the caller converts to a dtype it was given): Python floats stay float64 instead
+    of becoming the default float dtype, so nothing is rounded twice."""
+    default_float = np.dtype(np.float64) if exact else dt.DEFAULTS.float.np
     if isinstance(data, np.ndarray):
         return data
     if isinstance(data, Tensor):
@@ -32,7 +35,7 @@ def _infer_np(data: Any) -> np.ndarray:
     if isinstance(data, numbers.Integral):
         return np.array(int(data), dtype=np.int64)
     if isinstance(data, numbers.Real):
-        return np.array(float(data), dtype=dt.DEFAULTS.float.np)
+        return np.array(float(data), dtype=default_float)
     if isinstance(data, np.generic):
         return np.asarray(data)
     if isinstance(data, (list, tuple)):
@@ -45,11 +48,11 @@ def _infer_np(data: Any) -> np.ndarray:
         if arr.dtype.kind == "U" or arr.dtype.kind == "S":
             raise TypeError(f"new(): invalid data type '{arr.dtype.kind == 'U' and 'str'}'")
         if arr.size == 0 and not kinds:
-            return arr.astype(dt.DEFAULTS.float.np)
+            return arr.astype(default_float)
         if arr.dtype.kind == "f":
             if kinds and all(issubclass(k, np.floating) for k in kinds):
                 return arr
-            return arr.astype(dt.DEFAULTS.float.np)
+            return arr.astype(default_float)
         if arr.dtype.kind in "iu" and arr.dtype != np.uint8:
             return arr.astype(np.int64)
         return arr
@@ -99,7 +102,7 @@ def tensor(data: Any, *, dtype: dt.dtype | None = None, device: Any = None,
         src = data.detach()
         out = src.to(dev, dtype or src.dtype, copy=True)
         return out.requires_grad_(requires_grad) if requires_grad else out
-    arr = _infer_np(data)
+    arr = _infer_np(data, exact=dtype is not None)
     if dtype is not None:
         arr = arr.astype(dt.to_dtype(dtype).np)
     elif arr.dtype not in dt.FROM_NP:

@@ -523,9 +523,9 @@ def pow(input: Any, exponent: Any, *, out: Tensor | None = None) -> Tensor:  # n
 def _bw_where(node: Any, g: Tensor) -> tuple[None, Tensor | None, Tensor | None]:
     (cond,) = node.saved
     sa, sb, da, db = node.attrs
-    zero = g * 0
-    ga = _fit(where(cond, g, zero), sa, da) if sa is not None else None
-    gb = _fit(where(cond, zero, g), sb, db) if sb is not None else None
+    # selects, so a NaN or inf in g does not reach the branch that was not chosen
+    ga = _fit(where(cond, g, 0.0), sa, da) if sa is not None else None
+    gb = _fit(where(cond, 0.0, g), sb, db) if sb is not None else None
     return None, ga, gb
 
 
