@@ -23,13 +23,14 @@ namespace {
 // without -ffast-math); float64 uses the C library. Accuracy: exp ~1 ulp (Cephes expf),
 // erf within 1.5e-7 absolute (Abramowitz & Stegun 7.1.26).
 inline float exp_fast(float x) {
-  x = x < -87.3f ? -87.3f : x;
-  x = x > 88.0f ? 88.0f : x;
-  const float fx = x * 1.44269504088896341f + 0.5f;
+  constexpr float kLo = -103.972f;  // below: exp underflows to 0
+  constexpr float kHi = 88.7228f;   // above: exp overflows to inf
+  const float xc = x < kLo ? kLo : (x > kHi ? kHi : x);
+  const float fx = xc * 1.44269504088896341f + 0.5f;
   int32_t n = static_cast<int32_t>(fx);
   n -= static_cast<int32_t>(static_cast<float>(n) > fx);  // floor
   const float fn = static_cast<float>(n);
-  const float r = x - fn * 0.693359375f + fn * 2.12194440e-4f;
+  const float r = xc - fn * 0.693359375f + fn * 2.12194440e-4f;
   float p = 1.9875691500e-4f;
   p = p * r + 1.3981999507e-3f;
   p = p * r + 8.3334519073e-3f;
@@ -37,8 +38,15 @@ inline float exp_fast(float x) {
   p = p * r + 1.6666665459e-1f;
   p = p * r + 5.0000001201e-1f;
   const float y = p * r * r + r + 1.0f;
-  const int32_t bits = (n + 127) << 23;
-  return y * __builtin_bit_cast(float, bits);
+  // 2^n as two factors, so n from -150 to 128 stays within float exponents (gradual
+  // underflow and overflow happen in the products)
+  const int32_t half = n / 2;
+  const float s1 = __builtin_bit_cast(float, (half + 127) << 23);
+  const float s2 = __builtin_bit_cast(float, (n - half + 127) << 23);
+  float e = y * s1 * s2;
+  e = x < kLo ? 0.0f : e;
+  e = x > kHi ? __builtin_inff() : e;
+  return x != x ? x : e;  // NaN stays NaN
 }
 inline double exp_fast(double x) { return std::exp(x); }
 

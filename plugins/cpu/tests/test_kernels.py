@@ -178,3 +178,24 @@ def test_openmp_kernels_run_in_a_forked_child():
     x = ember.randn(64, 32, 32, 32)
     y = ember.relu(x)  # big enough for a parallel loop
     assert run_forked(lambda: bool((ember.relu(x) == y).all())) == 0
+
+
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+def test_gelu_kernels_at_extremes_match_torch(approximate):
+    """The float32 kernels' own exp: underflow (gradually, then to 0), overflow to inf,
+    NaN; compared with torch one element at a time (its vector and scalar loops differ)."""
+    from ember_cpu.kernels import layers as layer_kernels
+
+    x = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 1, -1, 10, -10, 13, -13, 20, -20, 87,
+                  -87, 88, -88, 88.7, -88.7, 90, -90, 100, -100, 103.9, -103.9, 104, -104,
+                  200, -200], np.float32)
+    g = np.linspace(-2, 2, x.size).astype(np.float32)
+    out = layer_kernels.gelu(x, approximate)
+    grad = layer_kernels.gelu_backward(g, x, approximate)
+    for i, v in enumerate(x):
+        t = torch.tensor([v], requires_grad=True)
+        y = torch.nn.functional.gelu(t, approximate=approximate)
+        y.backward(torch.tensor([g[i]]))
+        np.testing.assert_allclose(out[i], y.item(), rtol=1e-5, atol=1e-6, equal_nan=True)
+        np.testing.assert_allclose(grad[i], t.grad.item(), rtol=1e-5, atol=1e-6,
+                                   equal_nan=True)
