@@ -9,6 +9,7 @@
 #include <tuple>
 #include <vector>
 
+#include "parallel.h"
 #include "registry.h"
 
 // The float32 math below is written branch-free so `omp simd` loops vectorize; that needs
@@ -63,18 +64,6 @@ inline double erf_fast(double x) { return std::erf(x); }
 inline float tanh_fast(float x) { return 1.0f - 2.0f / (exp_fast(2.0f * x) + 1.0f); }
 inline double tanh_fast(double x) { return std::tanh(x); }
 
-// Run body(i) for i in [0, size): threads over chunks, SIMD within a chunk.
-template <typename F>
-inline void simd_for(int64_t size, F body) {
-  constexpr int64_t kChunk = 4096;
-  const int64_t chunks = (size + kChunk - 1) / kChunk;
-#pragma omp parallel for if (size > 32768)
-  for (int64_t c = 0; c < chunks; ++c) {
-    const int64_t hi = std::min(size, (c + 1) * kChunk);
-#pragma omp simd
-    for (int64_t i = c * kChunk; i < hi; ++i) body(i);
-  }
-}
 
 // layer_norm over the last n elements of every row: x is (m, n) in memory.
 template <typename T>

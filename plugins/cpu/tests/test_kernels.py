@@ -199,3 +199,28 @@ def test_gelu_kernels_at_extremes_match_torch(approximate):
         np.testing.assert_allclose(out[i], y.item(), rtol=1e-5, atol=1e-6, equal_nan=True)
         np.testing.assert_allclose(grad[i], t.grad.item(), rtol=1e-5, atol=1e-6,
                                    equal_nan=True)
+
+
+@pytest.mark.parametrize("dtype", ["bool", "int8", "float16", "bfloat16", "int32", "float32",
+                                   "int64", "float64", "complex64"])
+def test_where_select_matches_numpy(dtype):
+    import ml_dtypes
+
+    np_dtype = ml_dtypes.bfloat16 if dtype == "bfloat16" else np.dtype(dtype)
+    rng = np.random.default_rng(4)
+    shape = (3, 70, 50)  # above the C++ select's threshold
+    cond = rng.random(shape) < 0.5
+    a = (rng.standard_normal(shape) * 10).astype(np_dtype)
+    b = (rng.standard_normal(shape) * 10).astype(np_dtype)
+    one = np.array(7, dtype=np_dtype)
+    cases = [(a, b), (one, b), (a, one), (one, one), (a, b[:1]),  # the last broadcasts
+             (a.transpose(0, 2, 1).copy().transpose(0, 2, 1), b)]  # non-contiguous
+    for x, y in cases:
+        for c in (cond, cond[:, :, ::-1]):
+            got = prims.KERNELS["where"](c, x, y)
+            ref = np.where(c, x, y)
+            assert got.dtype == ref.dtype and got.shape == ref.shape
+            np.testing.assert_array_equal(got.view(np.uint8), ref.view(np.uint8))
+    small = cond[0, :2]  # below the threshold: numpy's where
+    np.testing.assert_array_equal(prims.KERNELS["where"](small, a[0, :2], b[0, :2]),
+                                  np.where(small, a[0, :2], b[0, :2]))

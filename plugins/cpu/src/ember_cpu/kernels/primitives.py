@@ -430,6 +430,33 @@ def _matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out if out.dtype == a.dtype else out.astype(a.dtype)
 
 
+# where() over at least this many elements runs the C++ select (below, numpy's call is
+# as quick)
+_SELECT_MIN = 4096
+
+
+def _fits(v: Any, cond: np.ndarray) -> bool:
+    """Whether ``v`` can be a value of the C++ select: an array of ``cond``'s shape, or a
+    single element that broadcasts to it."""
+    return type(v) is np.ndarray and (v.shape == cond.shape or
+                                      (v.size == 1 and v.ndim <= cond.ndim))
+
+
+def _where(cond: np.ndarray, a: Any, b: Any) -> np.ndarray:
+    """``a`` where ``cond`` else ``b``, with numpy's broadcasting; a branch-free C++ select
+    for the common case of equal shapes (or single-element values) and one dtype."""
+    if (cond.size >= _SELECT_MIN and cond.dtype == np.bool_ and _fits(a, cond)
+            and _fits(b, cond) and a.dtype == b.dtype and a.dtype.kind != "O"
+            and a.dtype.itemsize in (1, 2, 4, 8)):
+        from .. import _native
+
+        out = np.empty(cond.shape, a.dtype)
+        _native.select(np.ascontiguousarray(cond), np.ascontiguousarray(a),
+                       np.ascontiguousarray(b), out)
+        return out
+    return np.where(cond, a, b)
+
+
 def _add_into(dst: np.ndarray, src: np.ndarray) -> None:
     np.add(dst, src, out=dst, casting="unsafe")
 
@@ -470,7 +497,7 @@ KERNELS: dict[str, Any] = {
     "logical_and": np.logical_and, "logical_or": np.logical_or,
     "logical_xor": np.logical_xor, "bitwise_and": np.bitwise_and,
     "bitwise_or": np.bitwise_or, "bitwise_xor": np.bitwise_xor,
-    "where": np.where,
+    "where": _where,
     "sum": _sum, "prod": _prod, "amax": _amax, "amin": _amin, "argmax": _argmax,
     "argmin": _argmin, "cumsum": _cumsum, "cumprod": _cumprod, "any": _any, "all": _all,
     "gather": _gather, "scatter": _scatter, "scatter_add": _scatter_add,
