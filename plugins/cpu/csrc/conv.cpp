@@ -235,13 +235,13 @@ Conv plan(int64_t N, int64_t C, const std::vector<int64_t>& in, int64_t cout, in
   return cv;
 }
 
-// Threads for a loop of `tasks` tasks and `macs` multiply-adds: all of them when there is
-// work for all and the BLAS can be held to one thread each, else one (the BLAS may then
-// use its own threads inside each product).
+// Threads for a loop of `tasks` tasks and `macs` multiply-adds: one per task up to the
+// pool's size when the work is worth it and the BLAS can be held to one thread each, else
+// one (the BLAS may then use its own threads inside each product).
 int team(int64_t tasks, int64_t macs) {
   const int nt = omp_get_max_threads();
-  if (nt <= 1 || tasks < nt || macs < kParallelMacs || !blas::can_limit_threads()) return 1;
-  return nt;
+  if (nt <= 1 || tasks < 2 || macs < kParallelMacs || !blas::can_limit_threads()) return 1;
+  return static_cast<int>(std::min<int64_t>(nt, tasks));
 }
 
 // fn(c, kk, kd, kh, kw) for every row of a column matrix: input channel c, kernel offset
