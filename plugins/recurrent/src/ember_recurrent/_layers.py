@@ -14,6 +14,14 @@ where every step has ``B`` rows). For each layer and direction:
    forms it with one matmul over the whole sequence.
 
 Between layers the output goes through dropout in training mode.
+
+Under autocast (what torch 2.13 does on the cpu) the input part is a ``linear`` over all
+rows and each step's hidden part a ``linear`` of the running state, both in the autocast
+dtype; the pointwise step then promotes against the state. So an Elman RNN's state turns
+bfloat16 after the first step, while a GRU's state, and an LSTM's cell state, stay in the
+dtype they start in (float32 unless the caller cast them, see ``RNNBase._forward``), and an
+LSTM's projection is a lower-precision matmul again. The running state is cast to the
+autocast dtype for each hidden-part product, the weights once per layer and direction.
 """
 
 from __future__ import annotations
@@ -23,6 +31,8 @@ from typing import Any
 
 import ember
 from ember._tensor import Tensor, wrap
+from ember.amp.autocast_mode import STATE as AUTOCAST
+from ember.amp.autocast_mode import autocast_args
 from ember.autograd.grad_mode import GRAD
 from ember.autograd.graph import record
 from ember.ops.shape import cat, stack
@@ -119,12 +129,19 @@ def _dropout(x: Tensor, p: float) -> Tensor:
 
 def _input_part(mode: str, rows: Tensor, w_ih: Tensor, b_ih: Tensor | None,
                 b_hh: Tensor | None) -> Tensor:
+    if AUTOCAST.active:
+        rows, w_ih, b_ih, b_hh = autocast_args("linear", rows, w_ih, b_ih, b_hh)
     out = rows.matmul(w_ih.t())
     if b_ih is None:
         return out
     if mode == "GRU":  # b_hh is gated by r on the n block: it stays in the hidden part
         return out + b_ih
     return out + (b_ih + b_hh)
+
+
+def _lower(h: Tensor) -> Tensor:
+    """The running state as autocast's ``linear`` takes it (unchanged when not eligible)."""
+    return autocast_args("linear", h)[0]
 
 
 def _direction(mode: str, steps: list[Tensor], sizes: list[int], h0: Tensor,
@@ -136,6 +153,9 @@ def _direction(mode: str, steps: list[Tensor], sizes: list[int], h0: Tensor,
     the final cell state, each with ``sizes[0]`` rows.
     """
     _, w_hh, _, b_hh, w_hr = w
+    cast = AUTOCAST.active
+    if cast:
+        w_hh, b_hh, w_hr = autocast_args("linear", w_hh, b_hh, w_hr)
     run_rows = [sizes[t] for t in (range(len(sizes) - 1, -1, -1) if reverse
                                    else range(len(sizes)))]
     rec = _SharedWeight(w_hh, run_rows)  # type: ignore[arg-type]
@@ -166,15 +186,21 @@ def _direction(mode: str, steps: list[Tensor], sizes: list[int], h0: Tensor,
                     done_c.append(c[bs:cur])
                     c = c[:bs]
             else:  # reverse: sequences cur..bs start here
-                h = cat((h, h0[cur:bs]), 0)
+                start = h0[cur:bs]
+                if start.dtype is not h.dtype:
+                    # autocast: a lower-precision state meets float32 initial rows; the
+                    # state only feeds the next product, which takes it in the autocast
+                    # dtype either way, so join them in that dtype
+                    start = start.to(h.dtype)
+                h = cat((h, start), 0)
                 if c is not None and c0 is not None:
                     c = cat((c, c0[cur:bs]), 0)
             cur = bs
-        hg = rec.product(h, n)
+        hg = rec.product(_lower(h) if cast else h, n)
         if mode == "LSTM":
             h, c = lstm_gates(steps[t], hg, c)  # type: ignore[arg-type]
             if proj is not None:
-                h = proj.product(h, n)
+                h = proj.product(_lower(h) if cast else h, n)
         elif mode == "GRU":
             if gru_bias is not None:
                 hg = hg + gru_bias

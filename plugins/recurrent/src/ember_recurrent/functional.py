@@ -14,6 +14,13 @@ pre-activations into the new state is its own op (``lstm_gates``, ``gru_gates``)
   ``create_graph`` it runs the composite with recording on, so higher derivatives work.
 
 Gate layouts follow torch: LSTM rows are ``(i, f, g, o)``, GRU rows ``(r, z, n)``.
+
+Under CPU autocast the two affine maps of a cell run as torch's ``linear`` does: input,
+weight and bias in the autocast dtype. The gate ops then see lower-precision
+pre-activations next to a state that may still be float32; with mixed dtypes they run their
+composite, so the result follows type promotion exactly as torch's cells do (an LSTM cell
+with a float32 ``c`` returns float32 ``h'`` and ``c'``, a GRU cell with a float32 ``h``
+returns float32), and their backward hands each input a gradient of its own dtype.
 """
 
 from __future__ import annotations
@@ -21,6 +28,8 @@ from __future__ import annotations
 from typing import Any
 
 from ember._tensor import Tensor, wrap
+from ember.amp.autocast_mode import STATE as AUTOCAST
+from ember.amp.autocast_mode import autocast_args
 from ember.autograd.grad_mode import GRAD
 from ember.autograd.graph import record
 from ember.ops._base import no_grad_call
@@ -33,18 +42,34 @@ __all__ = ["lstm_cell", "gru_cell", "rnn_tanh_cell", "rnn_relu_cell", "lstm_gate
 # ----------------------------------------------------------------------------- dispatch
 
 
+def _same_dtype(tensors: tuple[Tensor, ...]) -> bool:
+    dtype = tensors[0]._data.dtype
+    for t in tensors:
+        if t._data.dtype != dtype:
+            return False
+    return True
+
+
 def _run(name: str, composite: Any, tensors: tuple[Tensor, ...]) -> Any:
-    """Op ``name`` on ``tensors``: the backend's fused kernel on arrays when it has one,
-    else ``composite`` with recording off. Returns a tensor or a tuple of tensors."""
+    """Op ``name`` on ``tensors``: the backend's fused kernel on arrays when it has one and
+    the tensors share one dtype, else ``composite`` with recording off (mixed dtypes, as
+    autocast produces, are promoted op by op there; kernels never promote). Returns a
+    tensor or a tuple of tensors."""
     x = tensors[0]
     kern = getattr(x._k, name)
-    if kern is None:
+    if kern is None or not _same_dtype(tensors):
         return no_grad_call(composite, *tensors)
     res = kern(*(t._data for t in tensors))
     dev, k = x._device, x._k
     if type(res) is tuple:
         return tuple(wrap(r, dev, k) for r in res)
     return wrap(res, dev, k)
+
+
+def _like(g: Tensor, t: Tensor) -> Tensor:
+    """Gradient ``g`` in the dtype of the input ``t`` it belongs to (they differ when the
+    op's inputs had mixed dtypes and its backward ran in the promoted one)."""
+    return g if g._data.dtype == t._data.dtype else g.to(t.dtype)
 
 
 def _wants_grad(*ts: Tensor | None) -> bool:
@@ -99,7 +124,9 @@ def lstm_gates_backward(xg: Tensor, hg: Tensor, c: Tensor, gh: Tensor, gc: Tenso
 def _bw_lstm_gates(node: Any, gh: Tensor, gc: Tensor) -> tuple[Tensor, Tensor, Tensor]:
     xg, hg, c = node.saved
     d_gates, d_c = lstm_gates_backward(xg, hg, c, gh, gc)
-    return d_gates, d_gates, d_c
+    d_xg = _like(d_gates, xg)
+    return d_xg, (d_xg if hg._data.dtype == xg._data.dtype else _like(d_gates, hg)), \
+        _like(d_c, c)
 
 
 def lstm_gates(xg: Tensor, hg: Tensor, c: Tensor) -> tuple[Tensor, Tensor]:
@@ -174,7 +201,8 @@ def gru_gates_backward(xg: Tensor, hg: Tensor, h: Tensor, gh: Tensor
 
 def _bw_gru_gates(node: Any, gh: Tensor) -> tuple[Tensor, Tensor, Tensor]:
     xg, hg, h = node.saved
-    return gru_gates_backward(xg, hg, h, gh)
+    d_xg, d_hg, d_h = gru_gates_backward(xg, hg, h, gh)
+    return _like(d_xg, xg), _like(d_hg, hg), _like(d_h, h)
 
 
 def gru_gates(xg: Tensor, hg: Tensor, h: Tensor) -> Tensor:
@@ -209,6 +237,10 @@ def gru_gates(xg: Tensor, hg: Tensor, h: Tensor) -> Tensor:
 
 
 def _affine(x: Tensor, w: Tensor, b: Tensor | None) -> Tensor:
+    """``x @ w^T + b``, under autocast in its lower-precision dtype (torch's cells call
+    ``linear``, an op on autocast's lower-precision list)."""
+    if AUTOCAST.active:
+        x, w, b = autocast_args("linear", x, w, b)
     out = x.matmul(w.t())
     return out if b is None else out + b
 

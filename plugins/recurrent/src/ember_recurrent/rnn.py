@@ -15,6 +15,8 @@ from typing import Any
 
 import ember
 from ember._tensor import Tensor
+from ember.amp.autocast_mode import STATE as AUTOCAST
+from ember.amp.autocast_mode import autocast_args
 from ember.nn import Module, Parameter, init
 
 from ._layers import run_rnn
@@ -58,6 +60,13 @@ class RNNBase(Module):
 
     ``forward`` is defined by the subclasses; ``flatten_parameters`` exists for
     compatibility and does nothing (ember keeps no packed weight buffer).
+
+    Under CPU autocast the affine maps run in the autocast dtype and each step promotes
+    against the state, as torch's cpu code does: RNN results come out in the autocast
+    dtype, GRU results in float32, an LSTM's ``c_n`` in float32 (its output and ``h_n``
+    too for a packed input without ``proj_size``). An LSTM without ``proj_size`` on an
+    unpacked input casts its initial states as well, so all its results are in the
+    autocast dtype.
 
     >>> import ember
     >>> m = ember.nn.RNNBase("GRU", 3, 4, bidirectional=True)
@@ -269,6 +278,12 @@ class RNNBase(Module):
             rows = data
             sizes = [int(b) for b in batch_sizes.tolist()]
         h0, c0 = hx if lstm else (hx, None)
+        if AUTOCAST.active and lstm and batch_sizes is None and self.proj_size == 0:
+            # torch runs this case as one oneDNN LSTM per layer, an op on the cpu autocast
+            # list of lower-precision ops: the initial states are cast with the weights, so
+            # output, h_n and c_n all come out in the autocast dtype ("linear" names the
+            # same lower-precision policy in ember's table)
+            h0, c0 = autocast_args("linear", h0, c0)
         out, hn, cn = run_rnn(self.mode, rows, sizes, h0, c0, self._weights(),
                               self.num_layers, self.dropout, self.training, self.bidirectional)
         hidden: Any = (hn, cn) if lstm else hn
