@@ -239,3 +239,16 @@ def test_dist_cross_ravel(dtype):
     check_error(lambda m, a: m.cross(a, a, dim=0), a, match="must have length 3")
     check_error(lambda m, a, b: m.outer(a, b), a, b, match="Expected 1-D argument self")
     check_error(lambda m, a: a.fliplr()[0].fliplr(), a, match=">= 2-d")
+
+
+def test_cat_and_stack_hand_each_input_a_gradient_of_its_own_dtype():
+    for make in ("cat", "stack", "hstack", "vstack"):
+        got = []
+        for lib in (ember, torch):
+            a = lib.ones(2, dtype=lib.bfloat16, requires_grad=True)
+            b = lib.ones(2, dtype=lib.float16, requires_grad=True)
+            c = lib.full((2,), 2.0, dtype=lib.float64, requires_grad=True)
+            y = getattr(lib, make)([a, b, c])
+            (y * y).sum().backward()
+            got.append([(str(t.grad.dtype).split(".")[1], t.grad.tolist()) for t in (a, b, c)])
+        assert got[0] == got[1]

@@ -418,12 +418,15 @@ def _resize_out(out: Tensor, res: Tensor) -> None:
 
 
 def _bw_cat(node: Any, g: Tensor) -> tuple[Tensor | None, ...]:
-    dim, sizes = node.attrs
-    out = []
+    # each input's slice of g, in the input's own dtype (inputs of a lower precision were
+    # promoted on the way in)
+    dim, sizes, dtypes = node.attrs
+    out: list[Tensor | None] = []
     start = 0
-    for s in sizes:
-        out.append(None if s is None else narrow(g, dim, start, s[dim]) if len(s) else None)
-        start += s[dim] if s is not None and len(s) else 0
+    for s, dtype in zip(sizes, dtypes, strict=True):
+        part = narrow(g, dim, start, s[dim]) if len(s) else None
+        out.append(part if part is None or dtype is None else part.to(dtype))
+        start += s[dim] if len(s) else 0
     return tuple(out)
 
 
@@ -462,7 +465,8 @@ def cat(tensors: Sequence[Tensor], dim: int = 0, *, out: Tensor | None = None) -
     res = wrap(k.cat(arrays, d), ref._device, k)
     if GRAD.enabled and any(t._rg for t in live):
         record("CatBackward0", _bw_cat, tuple(live), res,
-               attrs=(d, [tuple(t._data.shape) for t in live]))
+               attrs=(d, [tuple(t._data.shape) for t in live],
+                      [None if t._data.dtype is rt.np else t.dtype for t in live]))
     if out is not None:
         _resize_out(out, res)
         return out
