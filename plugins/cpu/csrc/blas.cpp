@@ -37,6 +37,13 @@ int limit_saved = 1;
 template <typename T>
 void call(void* fn, bool ta, bool tb, int64_t m, int64_t n, int64_t k, const T* a,
           int64_t lda, const T* b, int64_t ldb, T beta, T* c, int64_t ldc) {
+  if (m == 0 || n == 0) return;
+  if (k == 0) {  // an empty product: C = beta C (BLAS would reject the leading dims)
+    for (int64_t i = 0; i < m; ++i) {
+      for (int64_t j = 0; j < n; ++j) c[i * ldc + j] = beta == T(0) ? T(0) : beta * c[i * ldc + j];
+    }
+    return;
+  }
   const int opa = ta ? kTrans : kNoTrans;
   const int opb = tb ? kTrans : kNoTrans;
   if (routines.ilp64) {

@@ -26,6 +26,9 @@ CASES = [
     ((0, 3, 8, 8), (4, 3, 3, 3), (1, 1), (1, 1), (1, 1), 1),  # empty batch
     ((2, 3, 2, 2), (4, 3, 3, 3), (1, 1), (0, 0), (1, 1), 1),  # input smaller than kernel
 ]
+# (x shape, w shape): no input channels (the op rejects an empty weight, as torch does);
+# the kernels give the bias and zero gradients
+EMPTY = [((2, 0, 5, 5), (3, 0, 3, 3))]
 
 
 def _torch_conv(x, w, b, stride, padding, dilation, groups):
@@ -68,6 +71,20 @@ def test_convolution_and_gradients_match_torch(case, dtype, path):
         assert got.dtype == ref.dtype and got.shape == ref.shape
         scale = float(np.abs(ref).max()) if ref.size else 1.0
         np.testing.assert_allclose(got, ref, rtol=10 * eps, atol=eps * scale)
+
+
+@pytest.mark.parametrize("xs,ws", EMPTY)
+def test_empty_channels(xs, ws, path):
+    x, w = np.ones(xs, np.float32), np.ones(ws, np.float32)
+    b = np.arange(ws[0], dtype=np.float32)
+    args = ((1, 1), (0, 0), (1, 1), 1)
+    y = conv_kernels.convolution(x, w, b, *args)
+    assert y.shape == (xs[0], ws[0], 3, 3)
+    np.testing.assert_array_equal(y, np.broadcast_to(b.reshape(1, -1, 1, 1), y.shape))
+    g = np.ones(y.shape, np.float32)
+    dx = conv_kernels.conv_input_grad(g, w, xs[2:], *args)
+    dw = conv_kernels.conv_weight_grad(x, g, ws, *args)
+    assert dx.shape == xs and dw.shape == ws and not dx.any() and not dw.any()
 
 
 def test_half_and_integer_inputs_compute_in_wider_types(path):

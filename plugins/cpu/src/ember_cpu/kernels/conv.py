@@ -10,6 +10,7 @@ of them. Signatures are those documented in ``ember_conv.ops.conv``.
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 from collections.abc import Callable, Sequence
@@ -159,6 +160,11 @@ def _promote(*arrays: np.ndarray | None) -> tuple[Any, np.dtype]:
     return out, dtype
 
 
+def _rows(w: np.ndarray) -> np.ndarray:
+    """The weight (Cout, C/groups, *k) as a (Cout, C/groups * K) matrix (a view)."""
+    return w.reshape(w.shape[0], math.prod(w.shape[1:]))
+
+
 def _to5(a: np.ndarray, nd: int) -> np.ndarray:
     return a.reshape(a.shape[:2] + (1,) * (3 - nd) + a.shape[2:])
 
@@ -171,7 +177,7 @@ def convolution(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, stride: Sequ
     cout = w.shape[0]
     geo = _Geom(x.shape[2:], w.shape[2:], stride, padding, dilation)
     if NATIVE["on"]:
-        out = _native_fn("conv_forward", x.dtype)(_to5(x, geo.nd), w.reshape(cout, -1), b,
+        out = _native_fn("conv_forward", x.dtype)(_to5(x, geo.nd), _rows(w), b,
                                                    geo.k3, geo.s3, geo.p3, geo.d3, geo.out3,
                                                    groups)
         return out.reshape((n, cout, *geo.out)).astype(dtype, copy=False)
@@ -206,7 +212,7 @@ def conv_input_grad(g: np.ndarray, w: np.ndarray, input_size: Sequence[int],
     geo = _Geom(input_size, w.shape[2:], stride, padding, dilation)
     if NATIVE["on"]:
         dx = _native_fn("conv_input_grad", g.dtype)(
-            g.reshape(n, cout, geo.L), w.reshape(cout, -1), _as3(input_size, 1), geo.k3,
+            g.reshape(n, cout, geo.L), _rows(w), _as3(input_size, 1), geo.k3,
             geo.s3, geo.p3, geo.d3, geo.out3, groups)
         return dx.reshape((n, c, *input_size)).astype(dtype, copy=False)
     rows = cg * geo.K
