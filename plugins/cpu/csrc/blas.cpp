@@ -1,6 +1,9 @@
 // The gemm routines numpy's BLAS provides, called through addresses set once from Python.
 #include "blas.h"
 
+#include <omp.h>
+
+#include <algorithm>
 #include <mutex>
 
 #include "registry.h"
@@ -83,6 +86,13 @@ Register reg([](py::module_& m) {
 bool available() { return routines.sgemm != nullptr; }
 
 bool can_limit_threads() { return routines.set_threads != nullptr; }
+
+int team(int64_t tasks, int64_t macs) {
+  constexpr int64_t kParallelMacs = 1 << 18;  // below: one thread is quicker
+  const int nt = omp_get_max_threads();
+  if (nt <= 1 || tasks < 2 || macs < kParallelMacs || !can_limit_threads()) return 1;
+  return static_cast<int>(std::min<int64_t>(nt, tasks));
+}
 
 void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
           const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {

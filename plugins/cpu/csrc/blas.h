@@ -17,6 +17,12 @@ bool available();
 // inside their own parallel loops.
 bool can_limit_threads();
 
+// Threads for a parallel loop of `tasks` independent tasks, each calling gemm, doing `macs`
+// multiply-adds in all: one per task up to the OpenMP pool's size when the work is worth
+// it and the BLAS can be held to one thread per call (see SingleThreaded), else 1 (the BLAS
+// may then use its own threads inside each product).
+int team(int64_t tasks, int64_t macs);
+
 // C = A' B' + beta C for row-major matrices, A' = transa ? A^T : A (m x k), B' (k x n).
 void gemm(bool transa, bool transb, int64_t m, int64_t n, int64_t k, const float* a,
           int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc);

@@ -191,9 +191,6 @@ void col2im(carray<T> cols, carray<T> dx, int64_t n0, std::vector<int64_t> k,
 // Elements of one block's column matrix (256 KiB in float32).
 constexpr int64_t kBlockElems = 1 << 16;
 
-// Below this many multiply-adds a convolution runs on one thread.
-constexpr int64_t kParallelMacs = 1 << 18;
-
 struct Conv {
   Geometry g;
   int64_t N, cout, groups, cg, og, gk;  // gk: rows of one group's column matrix
@@ -233,15 +230,6 @@ Conv plan(int64_t N, int64_t C, const std::vector<int64_t>& in, int64_t cout, in
   const Geometry& g = cv.g;
   cv.pointwise = g.K() == 1 && g.s == Dims{1, 1, 1} && g.p == Dims{0, 0, 0};
   return cv;
-}
-
-// Threads for a loop of `tasks` tasks and `macs` multiply-adds: one per task up to the
-// pool's size when the work is worth it and the BLAS can be held to one thread each, else
-// one (the BLAS may then use its own threads inside each product).
-int team(int64_t tasks, int64_t macs) {
-  const int nt = omp_get_max_threads();
-  if (nt <= 1 || tasks < 2 || macs < kParallelMacs || !blas::can_limit_threads()) return 1;
-  return static_cast<int>(std::min<int64_t>(nt, tasks));
 }
 
 // fn(c, kk, kd, kh, kw) for every row of a column matrix: input channel c, kernel offset
@@ -312,7 +300,7 @@ py::array_t<T> conv_forward(carray<T> x, carray<T> w, py::object bias, std::vect
   T* yp = y.mutable_data();
   py::gil_scoped_release release;
   const int64_t tasks = cv.N * cv.blocks;
-  const int nt = team(tasks, cv.N * cv.cout * cv.gk * L);
+  const int nt = blas::team(tasks, cv.N * cv.cout * cv.gk * L);
   blas::SingleThreaded limit(nt > 1);
 #pragma omp parallel num_threads(nt)
   {
@@ -356,7 +344,7 @@ py::array_t<T> conv_input_grad(carray<T> gy, carray<T> w, std::vector<int64_t> i
   T* dp = dx.mutable_data();
   py::gil_scoped_release release;
   std::fill(dp, dp + cv.N * C * S, T(0));
-  const int nt = team(cv.N, cv.N * cv.cout * cv.gk * L);
+  const int nt = blas::team(cv.N, cv.N * cv.cout * cv.gk * L);
   blas::SingleThreaded limit(nt > 1);
 #pragma omp parallel num_threads(nt)
   {
@@ -405,7 +393,7 @@ py::array_t<T> conv_weight_grad(carray<T> x, carray<T> gy, std::vector<int64_t> 
   py::gil_scoped_release release;
   const int64_t tasks = cv.N * cv.blocks, size = cv.cout * gk;
   std::fill(dwp, dwp + size, T(0));
-  const int nt = team(tasks, cv.N * cv.cout * gk * L);
+  const int nt = blas::team(tasks, cv.N * cv.cout * gk * L);
   blas::SingleThreaded limit(nt > 1);
   // thread 0 accumulates into dw itself, the others into their own sums, added at the end
   std::vector<std::vector<T>> sums(nt > 1 ? nt - 1 : 0, std::vector<T>(size, T(0)));
