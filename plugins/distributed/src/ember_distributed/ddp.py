@@ -35,6 +35,7 @@ from ember.nn import Module
 
 from . import c10d
 from .algorithms.ddp_comm_hooks.default_hooks import allreduce_hook
+from .c10d._process_group import _resolve
 from .work import Future
 
 __all__ = ["DistributedDataParallel", "GradBucket", "compute_bucket_assignment_by_size"]
@@ -206,7 +207,7 @@ class DistributedDataParallel(Module):
         if device_ids is not None and len(device_ids) > 1:
             raise ValueError("device_ids can only be None or contain a single element.")
         self.module = module
-        pg = c10d._resolve(process_group)
+        pg = _resolve(process_group)
         if pg is None:
             raise ValueError("DistributedDataParallel: this rank is not in process_group")
         self.process_group: c10d.ProcessGroup = pg

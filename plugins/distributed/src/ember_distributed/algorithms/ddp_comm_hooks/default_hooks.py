@@ -12,13 +12,14 @@ import ember
 from ember import Tensor
 
 from ... import c10d
+from ...c10d._process_group import _resolve
 from ...work import Future
 
 __all__ = ["allreduce_hook", "fp16_compress_hook", "bf16_compress_hook"]
 
 
 def _group(state: Any) -> c10d.ProcessGroup:
-    pg = c10d._resolve(state)
+    pg = _resolve(state)
     if pg is None:
         raise ValueError("communication hook: this rank is not in the hook's process group")
     return pg
