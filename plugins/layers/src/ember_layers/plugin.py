@@ -36,11 +36,13 @@ MODULES: dict[str, tuple[str, ...]] = {
 #: module below ember_layers.functional -> its functions (public as ``nn.functional.<name>``)
 FUNCTIONS: dict[str, tuple[str, ...]] = {
     "linear": ("linear", "bilinear"),
-    "activation": ("threshold", "threshold_", "relu", "relu_", "relu6", "hardtanh",
-                   "hardtanh_", "elu", "elu_", "selu", "selu_", "celu", "celu_", "leaky_relu",
-                   "leaky_relu_", "prelu", "rrelu", "rrelu_", "gelu", "silu", "mish",
-                   "hardsigmoid", "hardswish", "hardshrink", "softshrink", "tanhshrink",
-                   "softsign", "softplus", "logsigmoid", "sigmoid", "tanh", "glu"),
+    # the activations, one module per family (functional.activation gathers them all)
+    "clamp": ("threshold", "threshold_", "relu", "relu_", "relu6", "hardtanh", "hardtanh_",
+              "hardsigmoid", "hardswish"),
+    "leaky": ("leaky_relu", "leaky_relu_", "prelu", "rrelu", "rrelu_"),
+    "exponential": ("elu", "elu_", "selu", "selu_", "celu", "celu_", "softplus"),
+    "gates": ("gelu", "silu", "mish", "glu", "logsigmoid", "softsign", "sigmoid", "tanh"),
+    "shrink": ("hardshrink", "softshrink", "tanhshrink"),
     "softmax": ("softmax", "softmin", "log_softmax", "gumbel_softmax"),
     "normalization": ("batch_norm", "instance_norm", "layer_norm", "group_norm", "rms_norm",
                       "local_response_norm", "normalize"),
