@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import Any, ClassVar
 
 import ember
 from ember._tensor import Tensor
@@ -18,22 +18,36 @@ __all__ = ["Threshold", "ReLU", "RReLU", "Hardtanh", "ReLU6", "Sigmoid", "Hardsi
            "Tanhshrink"]
 
 
-def _inplace_tail(inplace: bool) -> str:
-    return ", inplace=True" if inplace else ""
+class _Activation(Module):
+    """Base of the activation Modules. A subclass stores its options as attributes and its
+    ``forward`` calls the functional form with them; ``_repr_fields`` names the options
+    that its repr shows, as torch's does: ``name=value`` (strings quoted), and ``inplace``
+    only when set, as ``inplace=True``."""
+
+    _repr_fields: ClassVar[tuple[str, ...]] = ()
+
+    def extra_repr(self) -> str:
+        parts = []
+        for name in self._repr_fields:
+            value = getattr(self, name)
+            if name != "inplace":
+                parts.append(f"{name}={value!r}" if isinstance(value, str) else f"{name}={value}")
+            elif value:
+                parts.append("inplace=True")
+        return ", ".join(parts)
 
 
-class _Inplace(Module):
-    """Base of activations whose only option is ``inplace``; repr ``inplace=True``."""
+class _Inplace(_Activation):
+    """Base of the activations whose one option is ``inplace``."""
+
+    _repr_fields = ("inplace",)
 
     def __init__(self, inplace: bool = False) -> None:
         super().__init__()
         self.inplace = inplace
 
-    def extra_repr(self) -> str:
-        return "inplace=True" if self.inplace else ""
 
-
-class Threshold(Module):
+class Threshold(_Activation):
     """Keep elements above ``threshold`` and replace the rest with ``value``
     (:func:`~ember_layers.functional.activation.threshold`).
 
@@ -50,6 +64,8 @@ class Threshold(Module):
     tensor([20.,  1.])
     """
 
+    _repr_fields = ("threshold", "value", "inplace")
+
     def __init__(self, threshold: float, value: float, inplace: bool = False) -> None:
         super().__init__()
         self.threshold = threshold
@@ -58,9 +74,6 @@ class Threshold(Module):
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return A.threshold(input, self.threshold, self.value, self.inplace)
-
-    def extra_repr(self) -> str:
-        return f"threshold={self.threshold}, value={self.value}{_inplace_tail(self.inplace)}"
 
 
 class ReLU(_Inplace):
@@ -81,7 +94,7 @@ class ReLU(_Inplace):
         return A.relu(input, self.inplace)
 
 
-class RReLU(Module):
+class RReLU(_Activation):
     """Randomized leaky ReLU: random negative slopes in ``[lower, upper]`` in training,
     their mean in evaluation (:func:`~ember_layers.functional.activation.rrelu`).
 
@@ -98,6 +111,8 @@ class RReLU(Module):
     tensor([-1.,  2.])
     """
 
+    _repr_fields = ("lower", "upper", "inplace")
+
     def __init__(self, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
                  inplace: bool = False) -> None:
         super().__init__()
@@ -108,11 +123,8 @@ class RReLU(Module):
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return A.rrelu(input, self.lower, self.upper, self.training, self.inplace)
 
-    def extra_repr(self) -> str:
-        return f"lower={self.lower}, upper={self.upper}{_inplace_tail(self.inplace)}"
 
-
-class Hardtanh(Module):
+class Hardtanh(_Activation):
     """Clip to ``[min_val, max_val]`` (:func:`~ember_layers.functional.activation.hardtanh`).
 
     Args:
@@ -128,6 +140,8 @@ class Hardtanh(Module):
     >>> ember.nn.Hardtanh()(ember.tensor([-2., 2.]))
     tensor([-1.,  1.])
     """
+
+    _repr_fields = ("min_val", "max_val", "inplace")
 
     def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False,
                  min_value: float | None = None, max_value: float | None = None) -> None:
@@ -150,10 +164,6 @@ class Hardtanh(Module):
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return A.hardtanh(input, self.min_val, self.max_val, self.inplace)
 
-    def extra_repr(self) -> str:
-        return (f"min_val={self.min_val}, max_val={self.max_val}"
-                f"{_inplace_tail(self.inplace)}")
-
 
 class ReLU6(Hardtanh):
     """``y = min(max(x, 0), 6)`` (:func:`~ember_layers.functional.activation.relu6`).
@@ -169,14 +179,13 @@ class ReLU6(Hardtanh):
     tensor([0., 6.])
     """
 
+    _repr_fields = ("inplace",)
+
     def __init__(self, inplace: bool = False) -> None:
         super().__init__(0.0, 6.0, inplace)
 
-    def extra_repr(self) -> str:
-        return "inplace=True" if self.inplace else ""
 
-
-class Sigmoid(Module):
+class Sigmoid(_Activation):
     """``y = 1 / (1 + exp(-x))``.
 
     Shape:
@@ -191,7 +200,7 @@ class Sigmoid(Module):
         return ember.sigmoid(input)
 
 
-class Hardsigmoid(Module):
+class Hardsigmoid(_Inplace):
     """``y = min(max(x + 3, 0), 6) / 6``
     (:func:`~ember_layers.functional.activation.hardsigmoid`).
 
@@ -206,15 +215,13 @@ class Hardsigmoid(Module):
     tensor([0.5000])
     """
 
-    def __init__(self, inplace: bool = False) -> None:
-        super().__init__()
-        self.inplace = inplace
+    _repr_fields = ()  # torch's repr leaves out inplace
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return A.hardsigmoid(input, self.inplace)
 
 
-class Tanh(Module):
+class Tanh(_Activation):
     """``y = tanh(x)``.
 
     Shape:
@@ -265,7 +272,7 @@ class Mish(_Inplace):
         return A.mish(input, self.inplace)
 
 
-class Hardswish(Module):
+class Hardswish(_Inplace):
     """``y = x * min(max(x + 3, 0), 6) / 6``
     (:func:`~ember_layers.functional.activation.hardswish`).
 
@@ -280,15 +287,13 @@ class Hardswish(Module):
     tensor([4.])
     """
 
-    def __init__(self, inplace: bool = False) -> None:
-        super().__init__()
-        self.inplace = inplace
+    _repr_fields = ()  # torch's repr leaves out inplace
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return A.hardswish(input, self.inplace)
 
 
-class ELU(Module):
+class ELU(_Activation):
     """``y = x if x > 0 else alpha * (exp(x) - 1)``
     (:func:`~ember_layers.functional.activation.elu`).
 
@@ -304,6 +309,8 @@ class ELU(Module):
     tensor([1.])
     """
 
+    _repr_fields = ("alpha", "inplace")
+
     def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
         super().__init__()
         self.alpha = alpha
@@ -311,9 +318,6 @@ class ELU(Module):
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return A.elu(input, self.alpha, self.inplace)
-
-    def extra_repr(self) -> str:
-        return f"alpha={self.alpha}{_inplace_tail(self.inplace)}"
 
 
 class CELU(ELU):
@@ -354,7 +358,7 @@ class SELU(_Inplace):
         return A.selu(input, self.inplace)
 
 
-class GLU(Module):
+class GLU(_Activation):
     """Gated linear unit along ``dim``: ``a * sigmoid(b)`` for the halves ``a, b``
     (:func:`~ember_layers.functional.activation.glu`).
 
@@ -369,6 +373,8 @@ class GLU(Module):
     ember.Size([3, 2])
     """
 
+    _repr_fields = ("dim",)
+
     def __init__(self, dim: int = -1) -> None:
         super().__init__()
         self.dim = dim
@@ -376,11 +382,8 @@ class GLU(Module):
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return A.glu(input, self.dim)
 
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}"
 
-
-class GELU(Module):
+class GELU(_Activation):
     """Gaussian error linear unit (:func:`~ember_layers.functional.activation.gelu`).
 
     Args:
@@ -394,6 +397,8 @@ class GELU(Module):
     GELU(approximate='tanh')
     """
 
+    _repr_fields = ("approximate",)
+
     def __init__(self, approximate: str = "none") -> None:
         super().__init__()
         self.approximate = approximate
@@ -401,11 +406,8 @@ class GELU(Module):
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return A.gelu(input, approximate=self.approximate)
 
-    def extra_repr(self) -> str:
-        return f"approximate={self.approximate!r}"
 
-
-class Hardshrink(Module):
+class Hardshrink(_Activation):
     """Zero the elements within ``[-lambd, lambd]``
     (:func:`~ember_layers.functional.activation.hardshrink`).
 
@@ -450,7 +452,7 @@ class Softshrink(Hardshrink):
         return A.softshrink(input, self.lambd)
 
 
-class LeakyReLU(Module):
+class LeakyReLU(_Activation):
     """``y = x if x > 0 else negative_slope * x``
     (:func:`~ember_layers.functional.activation.leaky_relu`).
 
@@ -466,6 +468,8 @@ class LeakyReLU(Module):
     tensor([-1.,  1.])
     """
 
+    _repr_fields = ("negative_slope", "inplace")
+
     def __init__(self, negative_slope: float = 1e-2, inplace: bool = False) -> None:
         super().__init__()
         self.negative_slope = negative_slope
@@ -474,11 +478,8 @@ class LeakyReLU(Module):
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return A.leaky_relu(input, self.negative_slope, self.inplace)
 
-    def extra_repr(self) -> str:
-        return f"negative_slope={self.negative_slope}{_inplace_tail(self.inplace)}"
 
-
-class LogSigmoid(Module):
+class LogSigmoid(_Activation):
     """``y = log(sigmoid(x))`` (:func:`~ember_layers.functional.activation.logsigmoid`).
 
     Shape:
@@ -493,7 +494,7 @@ class LogSigmoid(Module):
         return A.logsigmoid(input)
 
 
-class Softplus(Module):
+class Softplus(_Activation):
     """``y = log(1 + exp(beta * x)) / beta``, linear above ``threshold``
     (:func:`~ember_layers.functional.activation.softplus`).
 
@@ -509,6 +510,8 @@ class Softplus(Module):
     tensor([30.])
     """
 
+    _repr_fields = ("beta", "threshold")
+
     def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
         super().__init__()
         self.beta = beta
@@ -517,11 +520,8 @@ class Softplus(Module):
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return A.softplus(input, self.beta, self.threshold)
 
-    def extra_repr(self) -> str:
-        return f"beta={self.beta}, threshold={self.threshold}"
 
-
-class PReLU(Module):
+class PReLU(_Activation):
     """Leaky ReLU with learned slopes, one shared or one per channel
     (:func:`~ember_layers.functional.activation.prelu`).
 
@@ -538,8 +538,10 @@ class PReLU(Module):
 
     >>> import ember
     >>> ember.nn.PReLU()(ember.tensor([-4., 4.]))
-    tensor([-1.,  4.], grad_fn=<WhereBackward0>)
+    tensor([-1.,  4.], grad_fn=<PreluKernelBackward0>)
     """
+
+    _repr_fields = ("num_parameters",)
 
     def __init__(self, num_parameters: int = 1, init: float = 0.25, device: Any = None,
                  dtype: Any = None) -> None:
@@ -556,11 +558,8 @@ class PReLU(Module):
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return A.prelu(input, self.weight)
 
-    def extra_repr(self) -> str:
-        return f"num_parameters={self.num_parameters}"
 
-
-class Softsign(Module):
+class Softsign(_Activation):
     """``y = x / (1 + |x|)``.
 
     Shape:
@@ -575,7 +574,7 @@ class Softsign(Module):
         return A.softsign(input)
 
 
-class Tanhshrink(Module):
+class Tanhshrink(_Activation):
     """``y = x - tanh(x)``.
 
     Shape:
