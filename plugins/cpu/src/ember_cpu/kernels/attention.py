@@ -2,10 +2,12 @@
 
 The op (ember-transformer) hands over arrays whose batch dims broadcast; the kernels
 flatten them to ``(B, L, E)`` stacks and work through the stack in chunks. Each chunk does
-its two batched products, the masked softmax and the dropout scaling with numpy, in place
-where it can. Many small GEMMs (one per batch and head) are slow with a multithreaded
-BLAS, so large stacks are split over a pool of Python threads, each running
-single-threaded BLAS (the pool and the BLAS limit are ember-cpu's conv helpers).
+its two batched products, the masked softmax and the dropout scaling. With numpy's BLAS
+handed to the C++ kernels (``ember_cpu._blas``), float32/float64 stacks run in C++: OpenMP
+threads take (batch, head) items and each item's products are single-threaded gemm calls.
+Otherwise numpy does the work, in place where it can, and large stacks are split over a
+pool of Python threads running single-threaded BLAS (many small GEMMs are slow with a
+multithreaded BLAS).
 
 Forward:  ``P = softmax(Q K^T * scale + bias)`` (all-masked rows give 0),
 ``O = (P * keep) V``. Backward: ``dV = (P keep)^T dO``, ``dP = (dO V^T) keep``,
@@ -22,7 +24,8 @@ import numpy as np
 
 from ember._threads import get_num_threads
 
-from .conv import _executor, _single_threaded_blas
+from .. import _native
+from .conv import NATIVE, _executor, _single_threaded_blas
 
 #: below this many multiply-adds the whole stack runs on the calling thread
 _PARALLEL_MIN_MACS = 1 << 22
@@ -64,6 +67,12 @@ def scaled_dot_product_attention(q: np.ndarray, k: np.ndarray, v: np.ndarray,
     b3 = None if bias is None else _flat(bias.astype(dt, copy=False), batch, (L, S))
     m3 = None if keep is None else _flat(keep.astype(dt, copy=False), batch, (L, S))
     n = q3.shape[0]  # type: ignore[union-attr]
+    out_shape, p_shape = batch + (L, Ev), batch + (L, S)
+    if NATIVE["on"]:
+        fn = _native.sdpa_f32 if dt == np.float32 else _native.sdpa_f64
+        out, probs = fn(q3, k3, v3, b3, m3, float(scale))
+        return (out.reshape(out_shape).astype(q.dtype, copy=False),
+                probs.reshape(p_shape).astype(q.dtype, copy=False))
     probs = np.empty((n, L, S), dt)
     out = np.empty((n, L, Ev), dt)
 
@@ -83,9 +92,33 @@ def scaled_dot_product_attention(q: np.ndarray, k: np.ndarray, v: np.ndarray,
         np.matmul(pd, v3[sl], out=out[sl])  # type: ignore[index]
 
     _chunks(n, n * L * S * (E + Ev), run)
-    out_shape, p_shape = batch + (L, Ev), batch + (L, S)
     return (out.reshape(out_shape).astype(q.dtype, copy=False),
             probs.reshape(p_shape).astype(q.dtype, copy=False))
+
+
+def _backward_items(g3: Any, q3: Any, k3: Any, v3: Any, p3: Any, m3: Any, scale: float,
+                    dq: np.ndarray, dk: np.ndarray, dv: np.ndarray,
+                    ds_all: np.ndarray | None) -> Callable[[slice], None]:
+    """The numpy backward of a slice of the stack, writing into ``dq``, ``dk``, ``dv`` (and
+    ``ds_all``)."""
+
+    def run(sl: slice) -> None:
+        pp = p3[sl]
+        pd = pp if m3 is None else pp * m3[sl]
+        gg = g3[sl]
+        np.matmul(pd.swapaxes(-1, -2), gg, out=dv[sl])
+        ds = np.matmul(gg, v3[sl].swapaxes(-1, -2))
+        if m3 is not None:
+            ds *= m3[sl]
+        ds -= (ds * pp).sum(-1, keepdims=True)
+        ds *= pp
+        if ds_all is not None:
+            ds_all[sl] = ds
+        ds *= scale
+        np.matmul(ds, k3[sl], out=dq[sl])
+        np.matmul(ds.swapaxes(-1, -2), q3[sl], out=dk[sl])
+
+    return run
 
 
 def scaled_dot_product_attention_backward(
@@ -102,26 +135,14 @@ def scaled_dot_product_attention_backward(
     p3 = _flat(p.astype(dt, copy=False), batch, (L, S))
     m3 = None if keep is None else _flat(keep.astype(dt, copy=False), batch, (L, S))
     n = p3.shape[0]  # type: ignore[union-attr]
-    dq, dk, dv = np.empty((n, L, E), dt), np.empty((n, S, E), dt), np.empty((n, S, Ev), dt)
-    ds_all = np.empty((n, L, S), dt) if want_scores else None
-
-    def run(sl: slice) -> None:
-        pp = p3[sl]  # type: ignore[index]
-        pd = pp if m3 is None else pp * m3[sl]
-        gg = g3[sl]  # type: ignore[index]
-        np.matmul(pd.swapaxes(-1, -2), gg, out=dv[sl])
-        ds = np.matmul(gg, v3[sl].swapaxes(-1, -2))  # type: ignore[index]
-        if m3 is not None:
-            ds *= m3[sl]
-        ds -= (ds * pp).sum(-1, keepdims=True)
-        ds *= pp
-        if ds_all is not None:
-            ds_all[sl] = ds
-        ds *= scale
-        np.matmul(ds, k3[sl], out=dq[sl])  # type: ignore[index]
-        np.matmul(ds.swapaxes(-1, -2), q3[sl], out=dk[sl])  # type: ignore[index]
-
-    _chunks(n, n * L * S * (2 * E + 2 * Ev), run)
+    if NATIVE["on"]:
+        fn = _native.sdpa_backward_f32 if dt == np.float32 else _native.sdpa_backward_f64
+        dq, dk, dv, ds_all = fn(g3, q3, k3, v3, p3, m3, float(scale), bool(want_scores))
+    else:
+        dq, dk, dv = np.empty((n, L, E), dt), np.empty((n, S, E), dt), np.empty((n, S, Ev), dt)
+        ds_all = np.empty((n, L, S), dt) if want_scores else None
+        _chunks(n, n * L * S * (2 * E + 2 * Ev),
+                _backward_items(g3, q3, k3, v3, p3, m3, scale, dq, dk, dv, ds_all))
     res = (dq.reshape(batch + (L, E)), dk.reshape(batch + (S, E)),
            dv.reshape(batch + (S, Ev)))
     dsr = None if ds_all is None else ds_all.reshape(batch + (L, S)).astype(q.dtype,
