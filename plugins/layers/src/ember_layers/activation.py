@@ -40,7 +40,7 @@ class _Activation(Module):
 class _Inplace(_Activation):
     """Base of the activations whose one option is ``inplace``."""
 
-    _repr_fields = ("inplace",)
+    _repr_fields: ClassVar[tuple[str, ...]] = ("inplace",)
 
     def __init__(self, inplace: bool = False) -> None:
         super().__init__()
@@ -141,7 +141,7 @@ class Hardtanh(_Activation):
     tensor([-1.,  1.])
     """
 
-    _repr_fields = ("min_val", "max_val", "inplace")
+    _repr_fields: ClassVar[tuple[str, ...]] = ("min_val", "max_val", "inplace")
 
     def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False,
                  min_value: float | None = None, max_value: float | None = None) -> None:
@@ -179,7 +179,7 @@ class ReLU6(Hardtanh):
     tensor([0., 6.])
     """
 
-    _repr_fields = ("inplace",)
+    _repr_fields: ClassVar[tuple[str, ...]] = ("inplace",)
 
     def __init__(self, inplace: bool = False) -> None:
         super().__init__(0.0, 6.0, inplace)

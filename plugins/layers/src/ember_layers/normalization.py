@@ -25,6 +25,30 @@ __all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LazyBatchNorm1d", "Lazy
            "GroupNorm", "RMSNorm", "LocalResponseNorm"]
 
 
+def _register_affine(module: Module, shape: int | tuple[int, ...], affine: bool, bias: bool,
+                     device: Any, dtype: Any) -> None:
+    """Give ``module`` the parameters ``weight`` and ``bias`` of ``shape`` (uninitialized:
+    ``reset_parameters`` fills them); without ``affine`` both are ``None``, without
+    ``bias`` the bias is."""
+    kw = {"device": device, "dtype": dtype}
+    if affine:
+        module.weight = Parameter(ember.empty(shape, **kw))
+        if bias:
+            module.bias = Parameter(ember.empty(shape, **kw))
+        else:
+            module.register_parameter("bias", None)
+    else:
+        module.register_parameter("weight", None)
+        module.register_parameter("bias", None)
+
+
+def _reset_affine(module: Module) -> None:
+    """``weight`` to 1 and ``bias`` (when there is one) to 0."""
+    init.ones_(module.weight)
+    if module.bias is not None:
+        init.zeros_(module.bias)
+
+
 class _NormBase(Module):
     """Parameters (``weight``, ``bias``) and running statistics (``running_mean``,
     ``running_var``, ``num_batches_tracked``) shared by batch and instance norm."""
@@ -41,16 +65,8 @@ class _NormBase(Module):
         self.momentum = momentum
         self.affine = affine
         self.track_running_stats = track_running_stats
+        _register_affine(self, num_features, affine, bias, device, dtype)
         kw = {"device": device, "dtype": dtype}
-        if affine:
-            self.weight = Parameter(ember.empty(num_features, **kw))
-            if bias:
-                self.bias = Parameter(ember.empty(num_features, **kw))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
         if track_running_stats:
             self.register_buffer("running_mean", ember.zeros(num_features, **kw))
             self.register_buffer("running_var", ember.ones(num_features, **kw))
@@ -73,9 +89,7 @@ class _NormBase(Module):
         """Reset the running statistics; weight to 1 and bias to 0."""
         self.reset_running_stats()
         if self.affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+            _reset_affine(self)
 
     def _check_input_dim(self, input: Tensor) -> None:  # noqa: A002
         raise TypeError(f"{type(self).__name__} does not define the input dims it accepts")
@@ -260,11 +274,9 @@ class _InstanceNorm(_NormBase):
 
 
 class _LazyInstanceNorm(_LazyNormBase, _InstanceNorm):
-    def __init__(self, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
-                 track_running_stats: bool = True, device: Any = None, dtype: Any = None, *,
-                 bias: bool = True) -> None:
-        _LazyNormBase.__init__(self, eps, momentum, affine, track_running_stats, device, dtype,
-                               bias=bias)
+    """Instance norm whose ``num_features`` is read from the first input; the constructor is
+    :class:`_LazyNormBase`'s (``affine`` and ``track_running_stats`` default to ``True``,
+    as in torch)."""
 
 
 _IN_DOC = """Instance normalization over {what}
@@ -370,24 +382,13 @@ class LayerNorm(Module):
         self.normalized_shape = _as_shape(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        kw = {"device": device, "dtype": dtype}
-        if elementwise_affine:
-            self.weight = Parameter(ember.empty(self.normalized_shape, **kw))
-            if bias:
-                self.bias = Parameter(ember.empty(self.normalized_shape, **kw))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _register_affine(self, self.normalized_shape, elementwise_affine, bias, device, dtype)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
         """Weight to 1, bias to 0."""
         if self.elementwise_affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+            _reset_affine(self)
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return N.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
@@ -429,24 +430,13 @@ class GroupNorm(Module):
         self.num_channels = num_channels
         self.eps = eps
         self.affine = affine
-        kw = {"device": device, "dtype": dtype}
-        if affine:
-            self.weight = Parameter(ember.empty(num_channels, **kw))
-            if bias:
-                self.bias = Parameter(ember.empty(num_channels, **kw))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _register_affine(self, num_channels, affine, bias, device, dtype)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
         """Weight to 1, bias to 0."""
         if self.affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+            _reset_affine(self)
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return N.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
