@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable
+from typing import Any
 
 import ember
 from ember._tensor import Tensor
@@ -40,14 +42,15 @@ def _apply(x: Tensor, p: float, feature: bool, alpha: bool) -> Tensor:
     return x * (keep / (1 - p))
 
 
-def _dropout_impl(x: Tensor, p: float, training: bool, inplace: bool, feature: bool,
-                  alpha: bool, name: str) -> Tensor:
-    check_p(name, p)
+def _maybe_drop(x: Tensor, p: float, training: bool, inplace: bool, name: str,
+                apply: Callable[..., Tensor], *args: Any) -> Tensor:
+    """``apply(x, p, *args)`` in training when ``p > 0``, written into ``x`` with ``inplace``
+    (``name`` is the op, for the in-place variant's name); ``x`` itself otherwise."""
     if not training or p == 0:
         return x
     if inplace:
-        return inplace_apply(x, _apply, name + "_", p, feature, alpha)
-    return _apply(x, p, feature, alpha)
+        return inplace_apply(x, apply, name + "_", p, *args)
+    return apply(x, p, *args)
 
 
 def dropout(input: Tensor, p: float = 0.5, training: bool = True,  # noqa: A002
@@ -68,7 +71,8 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True,  # noqa: A002
     >>> ember.nn.functional.dropout(ember.ones(3), 0.5, training=False)
     tensor([1., 1., 1.])
     """
-    return _dropout_impl(input, p, training, inplace, False, False, "dropout")
+    check_p("dropout", p)
+    return _maybe_drop(input, p, training, inplace, "dropout", _apply, False, False)
 
 
 def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,  # noqa: A002
@@ -93,7 +97,8 @@ def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,  # noqa
     >>> ember.nn.functional.alpha_dropout(ember.ones(2), 0.5)
     tensor([1., 1.])
     """
-    return _dropout_impl(input, p, training, inplace, False, True, "alpha_dropout")
+    check_p("alpha_dropout", p)
+    return _maybe_drop(input, p, training, inplace, "alpha_dropout", _apply, False, True)
 
 
 def feature_alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,  # noqa: A002
@@ -113,22 +118,29 @@ def feature_alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,
     >>> ember.nn.functional.feature_alpha_dropout(ember.ones(1, 2), 0.5)
     tensor([[1., 1.]])
     """
-    return _dropout_impl(input, p, training, inplace, True, True, "feature_alpha_dropout")
+    check_p("feature_alpha_dropout", p)
+    return _maybe_drop(input, p, training, inplace, "feature_alpha_dropout", _apply, True, True)
 
 
-def _channel(src: Tensor, p: float, batched: bool) -> Tensor:
-    x = src if batched else src.unsqueeze(0)
-    out = _apply(x, p, True, False)
-    return out if batched else out.squeeze(0)
+def _channel(x: Tensor, p: float, batched: bool) -> Tensor:
+    # whole channels: one draw per (N, C), with N = 1 for an unbatched input
+    if batched:
+        return _apply(x, p, True, False)
+    return _apply(x.unsqueeze(0), p, True, False).squeeze(0)
 
 
-def _channel_dropout(input: Tensor, p: float, training: bool, inplace: bool,  # noqa: A002
-                     batched: bool, name: str) -> Tensor:
-    if not training or p == 0:
-        return input
-    if inplace:
-        return inplace_apply(input, _channel, name + "_", p, batched)
-    return _channel(input, p, batched)
+def _warn_unexpected_dims(name: str, nd: int, spatial: int) -> None:
+    """torch's deprecation warning when ``name``, written for ``spatial`` spatial dims, gets
+    an ``nd``-dim input that is neither batched nor unbatched."""
+    if nd in (spatial + 1, spatial + 2):
+        return
+    warnings.warn(
+        f"{name}: Received a {nd}-D input to {name}, which is deprecated and will result in "
+        "an error in a future release. To retain the behavior and silence this warning, "
+        f"please use dropout instead. Note that {name} exists to provide channel-wise "
+        f"dropout on inputs with {spatial} spatial dimensions, a channel dimension, and an "
+        f"optional batch dimension (i.e. {spatial + 1}D or {spatial + 2}D inputs).",
+        stacklevel=3)
 
 
 def dropout1d(input: Tensor, p: float = 0.5, training: bool = True,  # noqa: A002
@@ -156,7 +168,7 @@ def dropout1d(input: Tensor, p: float = 0.5, training: bool = True,  # noqa: A00
             "that dropout1d exists to provide channel-wise dropout on inputs with 1 spatial "
             "dimension, a channel dimension, and an optional batch dimension (i.e. 2D or 3D "
             "inputs).")
-    return _channel_dropout(input, p, training, inplace, input.ndim == 3, "dropout1d")
+    return _maybe_drop(input, p, training, inplace, "dropout1d", _channel, input.ndim == 3)
 
 
 def dropout2d(input: Tensor, p: float = 0.5, training: bool = True,  # noqa: A002
@@ -180,15 +192,8 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True,  # noqa: A00
     ember.Size([1, 2, 2, 2])
     """
     check_p("dropout2d", p)
-    nd = input.ndim
-    if nd not in (3, 4):
-        warnings.warn(
-            f"dropout2d: Received a {nd}-D input to dropout2d, which is deprecated and will "
-            "result in an error in a future release. To retain the behavior and silence this "
-            "warning, please use dropout instead. Note that dropout2d exists to provide "
-            "channel-wise dropout on inputs with 2 spatial dimensions, a channel dimension, "
-            "and an optional batch dimension (i.e. 3D or 4D inputs).", stacklevel=2)
-    if nd == 3:
+    _warn_unexpected_dims("dropout2d", input.ndim, 2)
+    if input.ndim == 3:
         warnings.warn(
             "dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D "
             "dropout behavior is desired - input is interpreted as shape (N, C, L), where C "
@@ -196,7 +201,7 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True,  # noqa: A00
             "the input as one without a batch dimension, i.e. shape (C, H, W). To maintain "
             "the 1D channel-wise dropout behavior, please switch to using dropout1d instead.",
             stacklevel=2)
-    return _channel_dropout(input, p, training, inplace, True, "dropout2d")
+    return _maybe_drop(input, p, training, inplace, "dropout2d", _channel, True)
 
 
 def dropout3d(input: Tensor, p: float = 0.5, training: bool = True,  # noqa: A002
@@ -218,12 +223,5 @@ def dropout3d(input: Tensor, p: float = 0.5, training: bool = True,  # noqa: A00
     ember.Size([2, 1, 1, 1])
     """
     check_p("dropout3d", p)
-    nd = input.ndim
-    if nd not in (4, 5):
-        warnings.warn(
-            f"dropout3d: Received a {nd}-D input to dropout3d, which is deprecated and will "
-            "result in an error in a future release. To retain the behavior and silence this "
-            "warning, please use dropout instead. Note that dropout3d exists to provide "
-            "channel-wise dropout on inputs with 3 spatial dimensions, a channel dimension, "
-            "and an optional batch dimension (i.e. 4D or 5D inputs).", stacklevel=2)
-    return _channel_dropout(input, p, training, inplace, nd == 5, "dropout3d")
+    _warn_unexpected_dims("dropout3d", input.ndim, 3)
+    return _maybe_drop(input, p, training, inplace, "dropout3d", _channel, input.ndim == 5)
