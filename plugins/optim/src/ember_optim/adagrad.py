@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import ember
@@ -13,10 +12,12 @@ from .optimizer import (
     ParamsT,
     _check_fused_flags,
     _check_lr,
+    _check_non_negative,
     _device_dtype_check_for_fused,
+    _functional_step,
     _new_step,
     _scalar,
-    _use_grad_for_differentiable,
+    _state_list,
 )
 
 __all__ = ["Adagrad", "adagrad"]
@@ -55,15 +56,8 @@ class Adagrad(Optimizer):
                  eps: float = 1e-10, foreach: bool | None = None, *, maximize: bool = False,
                  differentiable: bool = False, fused: bool | None = None) -> None:
         _check_lr(lr)
-        if not 0.0 <= lr_decay:
-            raise ValueError(f"Invalid lr_decay value: {lr_decay}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= initial_accumulator_value:
-            raise ValueError("Invalid initial_accumulator_value value: "
-                             f"{initial_accumulator_value}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
+        _check_non_negative(lr_decay=lr_decay, weight_decay=weight_decay,
+                            initial_accumulator_value=initial_accumulator_value, eps=eps)
         defaults = {"lr": lr, "lr_decay": lr_decay, "eps": eps, "weight_decay": weight_decay,
                     "initial_accumulator_value": initial_accumulator_value,
                     "foreach": foreach, "maximize": maximize,
@@ -73,40 +67,24 @@ class Adagrad(Optimizer):
         # torch creates the state eagerly, so it exists (and is saved) before any step.
         for group in self.param_groups:
             for p in group["params"]:
-                self._init_state(group, p)
+                self._init_state(group, p, self.state[p])
 
-    def _init_state(self, group: dict[str, Any], p: Tensor) -> None:
-        state = self.state[p]
+    step = _functional_step
+
+    def _init_state(self, group: dict[str, Any], p: Tensor, state: dict[str, Any]) -> None:
         state["step"] = _new_step(group, p)
         state["sum"] = ember.full_like(p, self.defaults["initial_accumulator_value"],
                                        memory_format=ember.preserve_format)
 
-    @_use_grad_for_differentiable
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """Perform one Adagrad step; ``closure`` (optional) recomputes and returns the loss."""
-        loss = None
-        if closure is not None:
-            with ember.enable_grad():
-                loss = closure()
-        for group in self.param_groups:
-            params, grads, sums, steps = [], [], [], []
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                if group["fused"]:
-                    _device_dtype_check_for_fused(p)
-                params.append(p)
-                grads.append(p.grad)
-                state = self.state[p]
-                if len(state) == 0:
-                    self._init_state(group, p)
-                sums.append(state["sum"])
-                steps.append(state["step"])
-            adagrad(params, grads, sums, steps, lr=group["lr"],
-                    weight_decay=group["weight_decay"], lr_decay=group["lr_decay"],
-                    eps=group["eps"], maximize=group["maximize"],
-                    differentiable=group["differentiable"])
-        return loss
+    def _update(self, group: dict[str, Any], params: list[Tensor], grads: list[Tensor],
+                states: list[dict[str, Any]]) -> None:
+        if group["fused"]:
+            for p in params:
+                _device_dtype_check_for_fused(p)
+        adagrad(params, grads, _state_list(states, "sum"), _state_list(states, "step"),
+                lr=group["lr"], weight_decay=group["weight_decay"], lr_decay=group["lr_decay"],
+                eps=group["eps"], maximize=group["maximize"],
+                differentiable=group["differentiable"])
 
 
 def adagrad(params: list[Tensor], grads: list[Tensor], state_sums: list[Tensor],

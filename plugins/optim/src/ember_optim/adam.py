@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import ember
@@ -11,15 +10,16 @@ from ember import Tensor
 from .optimizer import (
     Optimizer,
     ParamsT,
-    _check_betas,
+    _check_adam_args,
     _check_capturable,
     _check_fused_flags,
-    _check_lr,
     _device_dtype_check_for_fused,
+    _functional_step,
     _new_step,
     _scalar,
+    _set_group_defaults,
+    _state_list,
     _to_scalar,
-    _use_grad_for_differentiable,
     _zero_state,
 )
 
@@ -70,12 +70,7 @@ class Adam(Optimizer):
             if foreach and not capturable:
                 raise ValueError("lr as a Tensor is not supported for capturable=False and "
                                  "foreach=True")
-        _check_lr(lr)
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        _check_betas(betas)
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        _check_adam_args(lr, eps, betas, weight_decay)
         if not ((isinstance(betas[0], float) and isinstance(betas[1], float))
                 or (isinstance(betas[0], Tensor) and isinstance(betas[1], Tensor))):
             raise ValueError("betas must be either both floats or both Tensors")
@@ -96,58 +91,38 @@ class Adam(Optimizer):
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("amsgrad", False)
-            group.setdefault("maximize", False)
-            group.setdefault("foreach", None)
-            group.setdefault("capturable", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("decoupled_weight_decay", False)
-            group.setdefault("fused", None)
+        _set_group_defaults(self, amsgrad=False, maximize=False, foreach=None, capturable=False,
+                            differentiable=False, decoupled_weight_decay=False, fused=None)
 
-    @_use_grad_for_differentiable
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """Perform one Adam step; ``closure`` (optional) recomputes and returns the loss."""
-        loss = None
-        if closure is not None:
-            with ember.enable_grad():
-                loss = closure()
-        for group in self.param_groups:
-            params, grads, exp_avgs, exp_avg_sqs, max_sqs, steps = [], [], [], [], [], []
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                params.append(p)
-                grads.append(p.grad)
-                state = self.state[p]
-                if len(state) == 0:
-                    if group["fused"]:
-                        _device_dtype_check_for_fused(p)
-                    state["step"] = _new_step(group, p)
-                    state["exp_avg"] = _zero_state(p)
-                    state["exp_avg_sq"] = _zero_state(p)
-                    if group["amsgrad"]:
-                        state["max_exp_avg_sq"] = _zero_state(p)
-                exp_avgs.append(state["exp_avg"])
-                exp_avg_sqs.append(state["exp_avg_sq"])
-                if group["amsgrad"]:
-                    max_sqs.append(state["max_exp_avg_sq"])
-                if group["differentiable"] and state["step"].requires_grad:
-                    raise RuntimeError("`requires_grad` is not supported for `step` in "
-                                       "differentiable mode")
-                if group["foreach"] and isinstance(group["lr"], Tensor) and not group[
-                        "capturable"]:
-                    raise RuntimeError("lr as a Tensor is not supported for capturable=False "
-                                       "and foreach=True")
-                steps.append(state["step"])
-            beta1, beta2 = group["betas"]
-            adam(params, grads, exp_avgs, exp_avg_sqs, max_sqs, steps,
-                 amsgrad=group["amsgrad"], beta1=beta1, beta2=beta2, lr=group["lr"],
-                 weight_decay=group["weight_decay"], eps=group["eps"],
-                 maximize=group["maximize"], capturable=group["capturable"],
-                 decoupled_weight_decay=group["decoupled_weight_decay"],
-                 differentiable=group["differentiable"])
-        return loss
+    step = _functional_step
+
+    def _init_state(self, group: dict[str, Any], p: Tensor, state: dict[str, Any]) -> None:
+        if group["fused"]:
+            _device_dtype_check_for_fused(p)
+        state["step"] = _new_step(group, p)
+        state["exp_avg"] = _zero_state(p)
+        state["exp_avg_sq"] = _zero_state(p)
+        if group["amsgrad"]:
+            state["max_exp_avg_sq"] = _zero_state(p)
+
+    def _update(self, group: dict[str, Any], params: list[Tensor], grads: list[Tensor],
+                states: list[dict[str, Any]]) -> None:
+        steps = _state_list(states, "step")
+        if group["differentiable"] and any(step.requires_grad for step in steps):
+            raise RuntimeError("`requires_grad` is not supported for `step` in "
+                               "differentiable mode")
+        tensor_lr = isinstance(group["lr"], Tensor)
+        if params and group["foreach"] and tensor_lr and not group["capturable"]:
+            raise RuntimeError("lr as a Tensor is not supported for capturable=False "
+                               "and foreach=True")
+        max_exp_avg_sqs = _state_list(states, "max_exp_avg_sq") if group["amsgrad"] else []
+        beta1, beta2 = group["betas"]
+        adam(params, grads, _state_list(states, "exp_avg"), _state_list(states, "exp_avg_sq"),
+             max_exp_avg_sqs, steps, amsgrad=group["amsgrad"], beta1=beta1, beta2=beta2,
+             lr=group["lr"], weight_decay=group["weight_decay"], eps=group["eps"],
+             maximize=group["maximize"], capturable=group["capturable"],
+             decoupled_weight_decay=group["decoupled_weight_decay"],
+             differentiable=group["differentiable"])
 
 
 class AdamW(Adam):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import ember
@@ -11,12 +10,12 @@ from ember import Tensor
 from .optimizer import (
     Optimizer,
     ParamsT,
-    _check_betas,
+    _check_adam_args,
     _check_capturable,
-    _check_lr,
+    _functional_step,
     _new_step,
     _scalar,
-    _use_grad_for_differentiable,
+    _state_list,
     _zero_state,
 )
 
@@ -55,45 +54,26 @@ class Adamax(Optimizer):
                  weight_decay: float = 0, foreach: bool | None = None, *,
                  maximize: bool = False, differentiable: bool = False,
                  capturable: bool = False) -> None:
-        _check_lr(lr)
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        _check_betas(betas)
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        _check_adam_args(lr, eps, betas, weight_decay)
         defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
                     "foreach": foreach, "maximize": maximize,
                     "differentiable": differentiable, "capturable": capturable}
         super().__init__(params, defaults)
 
-    @_use_grad_for_differentiable
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """Perform one Adamax step; ``closure`` (optional) recomputes and returns the loss."""
-        loss = None
-        if closure is not None:
-            with ember.enable_grad():
-                loss = closure()
-        for group in self.param_groups:
-            params, grads, exp_avgs, exp_infs, steps = [], [], [], [], []
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                params.append(p)
-                grads.append(p.grad)
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = _new_step(group, p)
-                    state["exp_avg"] = _zero_state(p)
-                    state["exp_inf"] = _zero_state(p)
-                exp_avgs.append(state["exp_avg"])
-                exp_infs.append(state["exp_inf"])
-                steps.append(state["step"])
-            beta1, beta2 = group["betas"]
-            adamax(params, grads, exp_avgs, exp_infs, steps, eps=group["eps"], beta1=beta1,
-                   beta2=beta2, lr=group["lr"], weight_decay=group["weight_decay"],
-                   maximize=group["maximize"], capturable=group["capturable"],
-                   differentiable=group["differentiable"])
-        return loss
+    step = _functional_step
+
+    def _init_state(self, group: dict[str, Any], p: Tensor, state: dict[str, Any]) -> None:
+        state["step"] = _new_step(group, p)
+        state["exp_avg"] = _zero_state(p)
+        state["exp_inf"] = _zero_state(p)
+
+    def _update(self, group: dict[str, Any], params: list[Tensor], grads: list[Tensor],
+                states: list[dict[str, Any]]) -> None:
+        beta1, beta2 = group["betas"]
+        adamax(params, grads, _state_list(states, "exp_avg"), _state_list(states, "exp_inf"),
+               _state_list(states, "step"), eps=group["eps"], beta1=beta1, beta2=beta2,
+               lr=group["lr"], weight_decay=group["weight_decay"], maximize=group["maximize"],
+               capturable=group["capturable"], differentiable=group["differentiable"])
 
 
 def adamax(params: list[Tensor], grads: list[Tensor], exp_avgs: list[Tensor],

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import ember
@@ -12,10 +11,12 @@ from .optimizer import (
     Optimizer,
     ParamsT,
     _check_lr,
+    _check_non_negative,
+    _functional_step,
     _get_scalar_dtype,
     _scalar,
+    _state_list,
     _to_scalar,
-    _use_grad_for_differentiable,
     _zero_state,
 )
 
@@ -56,43 +57,28 @@ class ASGD(Optimizer):
                  foreach: bool | None = None, maximize: bool = False,
                  differentiable: bool = False, capturable: bool = False) -> None:
         _check_lr(lr)
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        _check_non_negative(weight_decay=weight_decay)
         defaults = {"lr": lr, "lambd": lambd, "alpha": alpha, "t0": t0,
                     "weight_decay": weight_decay, "foreach": foreach, "maximize": maximize,
                     "differentiable": differentiable, "capturable": capturable}
         super().__init__(params, defaults)
 
-    @_use_grad_for_differentiable
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """Perform one ASGD step; ``closure`` (optional) recomputes and returns the loss."""
-        loss = None
-        if closure is not None:
-            with ember.enable_grad():
-                loss = closure()
-        for group in self.param_groups:
-            params, grads, mus, axs, etas, steps = [], [], [], [], [], []
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                params.append(p)
-                grads.append(p.grad)
-                state = self.state[p]
-                if len(state) == 0:
-                    dtype = _get_scalar_dtype()
-                    state["step"] = ember.zeros((), device=p.device, dtype=dtype)
-                    state["eta"] = ember.tensor(float(_scalar(_to_scalar(group["lr"]))),
-                                                device=p.device, dtype=dtype)
-                    state["mu"] = ember.ones((), device=p.device, dtype=dtype)
-                    state["ax"] = _zero_state(p)
-                mus.append(state["mu"])
-                axs.append(state["ax"])
-                etas.append(state["eta"])
-                steps.append(state["step"])
-            asgd(params, grads, axs, mus, etas, steps, lambd=group["lambd"], lr=group["lr"],
-                 t0=group["t0"], alpha=group["alpha"], weight_decay=group["weight_decay"],
-                 maximize=group["maximize"])
-        return loss
+    step = _functional_step
+
+    def _init_state(self, group: dict[str, Any], p: Tensor, state: dict[str, Any]) -> None:
+        dtype = _get_scalar_dtype()
+        state["step"] = ember.zeros((), device=p.device, dtype=dtype)
+        state["eta"] = ember.tensor(float(_scalar(_to_scalar(group["lr"]))),
+                                    device=p.device, dtype=dtype)
+        state["mu"] = ember.ones((), device=p.device, dtype=dtype)
+        state["ax"] = _zero_state(p)
+
+    def _update(self, group: dict[str, Any], params: list[Tensor], grads: list[Tensor],
+                states: list[dict[str, Any]]) -> None:
+        asgd(params, grads, _state_list(states, "ax"), _state_list(states, "mu"),
+             _state_list(states, "eta"), _state_list(states, "step"), lambd=group["lambd"],
+             lr=group["lr"], t0=group["t0"], alpha=group["alpha"],
+             weight_decay=group["weight_decay"], maximize=group["maximize"])
 
 
 def asgd(params: list[Tensor], grads: list[Tensor], axs: list[Tensor], mus: list[Tensor],

@@ -105,12 +105,31 @@ def _check_lr(lr: Any) -> None:
         raise ValueError(f"Invalid learning rate: {lr}")
 
 
+def _check_non_negative(**values: Any) -> None:
+    """torch's ``Invalid <name> value: <value>`` checks of hyper-parameters that must not be
+    negative, made in the order given (``eps`` is named ``epsilon`` in the message)."""
+    for name, value in values.items():
+        if not 0.0 <= value:
+            label = "epsilon" if name == "eps" else name
+            raise ValueError(f"Invalid {label} value: {value}")
+
+
 def _check_betas(betas: tuple[Any, Any]) -> None:
     """torch's checks of Adam-style ``betas``: each in [0, 1)."""
     if not 0.0 <= betas[0] < 1.0:
         raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
     if not 0.0 <= betas[1] < 1.0:
         raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+
+
+def _check_adam_args(lr: Any, eps: float, betas: tuple[Any, Any], weight_decay: float
+                     ) -> None:
+    """The checks Adam, Adamax, NAdam and RAdam share, in torch's order: ``lr``, ``eps``,
+    ``betas``, ``weight_decay``."""
+    _check_lr(lr)
+    _check_non_negative(eps=eps)
+    _check_betas(betas)
+    _check_non_negative(weight_decay=weight_decay)
 
 
 def _check_capturable(param: Tensor, step: Tensor, what: str = "params and state_steps"
@@ -152,6 +171,26 @@ def _new_step(group: dict[str, Any], p: Tensor, value: float = 0.0) -> Tensor:
     return ember.tensor(value, dtype=dtype, device=p.device if on_device else "cpu")
 
 
+def _closure_loss(closure: Callable[[], Any] | None) -> Any:
+    """The loss ``closure`` returns, evaluated with gradients on; None without a closure."""
+    if closure is None:
+        return None
+    with ember.enable_grad():
+        return closure()
+
+
+def _set_group_defaults(optimizer: Optimizer, **defaults: Any) -> None:
+    """Give every parameter group the options it lacks (states saved by older versions)."""
+    for group in optimizer.param_groups:
+        for key, value in defaults.items():
+            group.setdefault(key, value)
+
+
+def _state_list(states: list[dict[str, Any]], key: str) -> list[Tensor]:
+    """Buffer ``key`` of each state, in order: one list argument of a functional update."""
+    return [state[key] for state in states]
+
+
 def _use_grad_for_differentiable(func: Callable[..., _T]) -> Callable[..., _T]:
     """Run ``step`` with gradients recorded only when the optimizer is ``differentiable``."""
 
@@ -161,6 +200,42 @@ def _use_grad_for_differentiable(func: Callable[..., _T]) -> Callable[..., _T]:
             return func(self, *args, **kwargs)
 
     return _use_grad
+
+
+# The step of the optimizers that have a functional form (Adam, RMSprop, ...). Such a class
+# sets ``step = _functional_step`` and defines two methods: ``_init_state(group, p, state)``
+# fills the empty state of a parameter before its first step, and
+# ``_update(group, params, grads, states)`` reads its buffer lists from the states with
+# ``_state_list`` and calls the functional form (``adam(...)``), which holds the formula.
+
+@_use_grad_for_differentiable
+def _functional_step(self: Any, closure: Callable[[], Any] | None = None) -> Any:
+    """Perform one optimization step.
+
+    Args:
+        closure: re-evaluates the model and returns the loss (optional).
+
+    Returns:
+        the closure's loss, or None without a closure.
+    """
+    loss = _closure_loss(closure)
+    for group in self.param_groups:
+        # the parameters that have a gradient, their gradients and states, in one order
+        params: list[Tensor] = []
+        grads: list[Tensor] = []
+        states: list[dict[str, Any]] = []
+        for p in group["params"]:
+            grad = p.grad
+            if grad is None:
+                continue
+            state = self.state[p]
+            if not state:
+                self._init_state(group, p, state)
+            params.append(p)
+            grads.append(grad)
+            states.append(state)
+        self._update(group, params, grads, states)
+    return loss
 
 
 # -- the base class ----------------------------------------------------------------------------

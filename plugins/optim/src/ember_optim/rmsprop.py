@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-import ember
 from ember import Tensor
 
 from .optimizer import (
@@ -13,9 +11,11 @@ from .optimizer import (
     ParamsT,
     _check_capturable,
     _check_lr,
+    _check_non_negative,
+    _functional_step,
     _new_step,
     _scalar,
-    _use_grad_for_differentiable,
+    _state_list,
     _zero_state,
 )
 
@@ -60,54 +60,33 @@ class RMSprop(Optimizer):
                  foreach: bool | None = None, maximize: bool = False,
                  differentiable: bool = False) -> None:
         _check_lr(lr)
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= momentum:
-            raise ValueError(f"Invalid momentum value: {momentum}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= alpha:
-            raise ValueError(f"Invalid alpha value: {alpha}")
+        _check_non_negative(eps=eps, momentum=momentum, weight_decay=weight_decay, alpha=alpha)
         defaults = {"lr": lr, "momentum": momentum, "alpha": alpha, "eps": eps,
                     "centered": centered, "weight_decay": weight_decay,
                     "capturable": capturable, "foreach": foreach, "maximize": maximize,
                     "differentiable": differentiable}
         super().__init__(params, defaults)
 
-    @_use_grad_for_differentiable
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """Perform one RMSprop step; ``closure`` (optional) recomputes and returns the loss."""
-        loss = None
-        if closure is not None:
-            with ember.enable_grad():
-                loss = closure()
-        for group in self.param_groups:
-            params, grads, square_avgs, bufs, grad_avgs, steps = [], [], [], [], [], []
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                params.append(p)
-                grads.append(p.grad)
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = _new_step(group, p)
-                    state["square_avg"] = _zero_state(p)
-                    if group["momentum"] > 0:
-                        state["momentum_buffer"] = _zero_state(p)
-                    if group["centered"]:
-                        state["grad_avg"] = _zero_state(p)
-                square_avgs.append(state["square_avg"])
-                steps.append(state["step"])
-                if group["momentum"] > 0:
-                    bufs.append(state["momentum_buffer"])
-                if group["centered"]:
-                    grad_avgs.append(state["grad_avg"])
-            rmsprop(params, grads, square_avgs, grad_avgs, bufs, steps, lr=group["lr"],
-                    alpha=group["alpha"], eps=group["eps"],
-                    weight_decay=group["weight_decay"], momentum=group["momentum"],
-                    centered=group["centered"], maximize=group["maximize"],
-                    capturable=group["capturable"], differentiable=group["differentiable"])
-        return loss
+    step = _functional_step
+
+    def _init_state(self, group: dict[str, Any], p: Tensor, state: dict[str, Any]) -> None:
+        state["step"] = _new_step(group, p)
+        state["square_avg"] = _zero_state(p)
+        if group["momentum"] > 0:
+            state["momentum_buffer"] = _zero_state(p)
+        if group["centered"]:
+            state["grad_avg"] = _zero_state(p)
+
+    def _update(self, group: dict[str, Any], params: list[Tensor], grads: list[Tensor],
+                states: list[dict[str, Any]]) -> None:
+        grad_avgs = _state_list(states, "grad_avg") if group["centered"] else []
+        bufs = _state_list(states, "momentum_buffer") if group["momentum"] > 0 else []
+        rmsprop(params, grads, _state_list(states, "square_avg"), grad_avgs, bufs,
+                _state_list(states, "step"), lr=group["lr"], alpha=group["alpha"],
+                eps=group["eps"], weight_decay=group["weight_decay"],
+                momentum=group["momentum"], centered=group["centered"],
+                maximize=group["maximize"], capturable=group["capturable"],
+                differentiable=group["differentiable"])
 
 
 def rmsprop(params: list[Tensor], grads: list[Tensor], square_avgs: list[Tensor],

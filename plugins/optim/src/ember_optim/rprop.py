@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import ember
@@ -12,9 +11,10 @@ from .optimizer import (
     Optimizer,
     ParamsT,
     _check_lr,
+    _functional_step,
     _new_step,
+    _state_list,
     _to_scalar,
-    _use_grad_for_differentiable,
     _zero_state,
 )
 
@@ -59,34 +59,21 @@ class Rprop(Optimizer):
                     "capturable": capturable}
         super().__init__(params, defaults)
 
-    @_use_grad_for_differentiable
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """Perform one Rprop step; ``closure`` (optional) recomputes and returns the loss."""
-        loss = None
-        if closure is not None:
-            with ember.enable_grad():
-                loss = closure()
-        for group in self.param_groups:
-            params, grads, prevs, step_sizes, steps = [], [], [], [], []
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                params.append(p)
-                grads.append(p.grad)
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = _new_step(group, p)
-                    state["prev"] = _zero_state(p)
-                    state["step_size"] = ember.full_like(p.grad, float(_to_scalar(group["lr"])))
-                prevs.append(state["prev"])
-                step_sizes.append(state["step_size"])
-                steps.append(state["step"])
-            etaminus, etaplus = group["etas"]
-            step_size_min, step_size_max = group["step_sizes"]
-            rprop(params, grads, prevs, step_sizes, steps, step_size_min=step_size_min,
-                  step_size_max=step_size_max, etaminus=etaminus, etaplus=etaplus,
-                  maximize=group["maximize"], differentiable=group["differentiable"])
-        return loss
+    step = _functional_step
+
+    def _init_state(self, group: dict[str, Any], p: Tensor, state: dict[str, Any]) -> None:
+        state["step"] = _new_step(group, p)
+        state["prev"] = _zero_state(p)
+        state["step_size"] = ember.full_like(p.grad, float(_to_scalar(group["lr"])))
+
+    def _update(self, group: dict[str, Any], params: list[Tensor], grads: list[Tensor],
+                states: list[dict[str, Any]]) -> None:
+        etaminus, etaplus = group["etas"]
+        step_size_min, step_size_max = group["step_sizes"]
+        rprop(params, grads, _state_list(states, "prev"), _state_list(states, "step_size"),
+              _state_list(states, "step"), step_size_min=step_size_min,
+              step_size_max=step_size_max, etaminus=etaminus, etaplus=etaplus,
+              maximize=group["maximize"], differentiable=group["differentiable"])
 
 
 def rprop(params: list[Tensor], grads: list[Tensor], prevs: list[Tensor],

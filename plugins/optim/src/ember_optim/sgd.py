@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import ember
 from ember import Tensor
 
 from .optimizer import (
@@ -13,8 +12,10 @@ from .optimizer import (
     ParamsT,
     _check_fused_flags,
     _check_lr,
+    _closure_loss,
     _device_dtype_check_for_fused,
     _scalar,
+    _set_group_defaults,
     _use_grad_for_differentiable,
 )
 
@@ -72,20 +73,13 @@ class SGD(Optimizer):
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("nesterov", False)
-            group.setdefault("maximize", False)
-            group.setdefault("foreach", None)
-            group.setdefault("differentiable", False)
-            group.setdefault("fused", False)
+        _set_group_defaults(self, nesterov=False, maximize=False, foreach=None,
+                            differentiable=False, fused=False)
 
     @_use_grad_for_differentiable
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Perform one SGD step; ``closure`` (optional) recomputes and returns the loss."""
-        loss = None
-        if closure is not None:
-            with ember.enable_grad():
-                loss = closure()
+        loss = _closure_loss(closure)
         for group in self.param_groups:
             params: list[Tensor] = []
             grads: list[Tensor] = []
