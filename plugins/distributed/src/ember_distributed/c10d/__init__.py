@@ -16,6 +16,7 @@ with torch's messages) and ``_buffers`` (tensors to engine arrays and back).
 
 from __future__ import annotations
 
+from .. import plugin as _plugin
 from ..work import DistBackendError, Work
 from ._collectives import (
     all_gather,
@@ -57,13 +58,6 @@ from ._process_group import (
     new_group,
 )
 
-__all__ = ["ReduceOp", "Backend", "ProcessGroup", "GroupMember", "group", "P2POp",
-           "default_pg_timeout", "init_process_group", "destroy_process_group",
-           "is_initialized", "is_mpi_available", "is_nccl_available",
-           "is_gloo_available", "is_torchelastic_launched", "get_rank", "get_world_size",
-           "get_backend", "new_group", "get_group_rank", "get_global_rank",
-           "get_process_group_ranks", "all_reduce", "broadcast", "all_gather",
-           "all_gather_into_tensor", "reduce_scatter", "reduce_scatter_tensor", "reduce",
-           "gather", "scatter", "all_to_all_single", "barrier", "send", "recv", "isend",
-           "irecv", "batch_isend_irecv", "all_gather_object", "broadcast_object_list",
-           "monitored_barrier", "DistBackendError"]
+#: the names ``ember.distributed`` takes from here (listed once, in the plugin's entry point,
+#: which must import nothing heavy), and DistBackendError
+__all__ = [*_plugin.DISTRIBUTED["c10d"], "DistBackendError"]

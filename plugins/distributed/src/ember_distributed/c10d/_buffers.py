@@ -3,6 +3,7 @@ them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -11,6 +12,7 @@ from ember import Tensor
 
 from ._process_group import ProcessGroup, RedOpType
 
+#: the dtypes the engines take as they are (bool travels as uint8, 16-bit floats as float32)
 _NATIVE = {np.dtype(t) for t in (np.float32, np.float64, np.int8, np.int16, np.int32,
                                  np.int64, np.uint8, np.uint16, np.uint32, np.uint64)}
 
@@ -78,14 +80,38 @@ class _Buf:
         if not self.shared:
             self.view[...] = arr.astype(self.view.dtype, copy=False)
 
+    def blocks(self, count: int) -> np.ndarray:
+        """An empty array of ``count`` blocks shaped like this buffer: what a gather
+        receives."""
+        return np.empty((count, *self.arr.shape), dtype=self.arr.dtype)
+
+
+def _write_back(buf: _Buf, avg_over: int = 0, here: bool = True
+                ) -> Callable[[], list[Tensor]]:
+    """The ``finish`` step of a collective whose result lands in one tensor: store ``buf``
+    into it (dividing by ``avg_over`` for AVG; only where ``here``, as on the root of
+    ``reduce``) and return ``[tensor]``."""
+
+    def finish() -> list[Tensor]:
+        if here:
+            buf.store(avg_over)
+        return [buf.tensor]
+
+    return finish
+
 
 def _flat(pg: ProcessGroup, tensors: list[Tensor], name: str) -> np.ndarray:
+    """One flat array of ``tensors``, one after the other, in the first one's engine dtype."""
     bufs = [_Buf(pg, t, name) for t in tensors]
     dtype = bufs[0].arr.dtype
     return np.concatenate([b.arr.reshape(-1).astype(dtype, copy=False) for b in bufs])
 
 
-def _unflat(pg: ProcessGroup, flat: np.ndarray, tensors: list[Tensor], name: str) -> None:
+def _unflat(pg: ProcessGroup, flat: np.ndarray, tensors: list[Tensor], name: str
+            ) -> list[Tensor]:
+    """Copy consecutive pieces of ``flat`` (flattened) into ``tensors``; returns
+    ``tensors``."""
+    flat = flat.reshape(-1)
     offset = 0
     for t in tensors:
         buf = _Buf(pg, t, name, copy_in=False)
@@ -93,3 +119,4 @@ def _unflat(pg: ProcessGroup, flat: np.ndarray, tensors: list[Tensor], name: str
         buf.arr[...] = flat[offset:offset + n].reshape(buf.arr.shape)
         buf.store()
         offset += n
+    return tensors

@@ -10,7 +10,7 @@ import ember
 
 from ._checks import _peer_rank
 from ._collectives import all_gather_into_tensor, broadcast
-from ._process_group import _not_member, _resolve
+from ._process_group import _member
 
 
 def _to_bytes(obj: Any) -> np.ndarray:
@@ -23,9 +23,8 @@ def all_gather_object(object_list: list[Any], obj: Any, group: Any = None) -> No
     """Gather a picklable ``obj`` from every rank into ``object_list`` (world_size long)."""
     import pickle
 
-    pg = _resolve(group)
+    pg = _member(group, "all_gather_object")
     if pg is None:
-        _not_member("all_gather_object")
         return
     data = _to_bytes(obj)
     sizes = ember.zeros(pg.size(), dtype=ember.int64)
@@ -45,9 +44,8 @@ def broadcast_object_list(object_list: list[Any], src: int | None = None, group:
     """Replace ``object_list`` on every rank by rank ``src``'s (picklable objects)."""
     import pickle
 
-    pg = _resolve(group)
+    pg = _member(group, "broadcast_object_list")
     if pg is None:
-        _not_member("broadcast_object_list")
         return
     if src is None and group_src is None:
         src = 0

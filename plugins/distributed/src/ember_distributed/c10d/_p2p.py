@@ -10,50 +10,52 @@ from ember import Tensor
 from ..work import Work
 from ._buffers import _Buf
 from ._checks import _check_rank, _check_single_tensor
-from ._process_group import ProcessGroup, _not_member, _resolve, get_global_rank
+from ._process_group import ProcessGroup, _member, get_global_rank
 
 
-def _check_p2p(pg: ProcessGroup, peer: int, name: str, what: str) -> int:
-    group_peer = _check_rank(pg, name, what, peer)
-    if group_peer == pg.rank():
+def _peer(pg: ProcessGroup, peer: int | None, group_peer: int | None, name: str,
+          what: str) -> int | None:
+    """The group rank of a send's destination or a receive's source, given as a global rank
+    (``peer``) or a group rank (``group_peer``, which wins); None when neither is given.
+    Sending to oneself is refused."""
+    if group_peer is not None:
+        peer = get_global_rank(pg, group_peer)
+    if peer is None:
+        return None
+    rank = _check_rank(pg, name, what, peer)
+    if rank == pg.rank():
         raise ValueError(f"Invalid {what} rank: {what} rank should not be the same as the "
                          "rank of the current process.")
-    return group_peer
+    return rank
 
 
 def isend(tensor: Tensor, dst: int | None = None, group: Any = None, tag: int = 0,
           group_dst: int | None = None) -> Work | None:
     """Send ``tensor`` to rank ``dst`` without waiting; returns a :class:`Work`."""
     _check_single_tensor(tensor, "tensor")
-    pg = _resolve(group)
+    pg = _member(group, "isend")
     if pg is None:
-        _not_member("isend")
         return None
-    if group_dst is not None:
-        dst = get_global_rank(pg, group_dst)
-    if dst is None:
+    peer = _peer(pg, dst, group_dst, "send", "destination")
+    if peer is None:
         raise ValueError("Must specify global_rank or group_rank")
-    peer = _check_p2p(pg, dst, "send", "destination")
     buf = _Buf(pg, tensor, "send")
     req = pg.engine.send(buf.arr, peer, tag)
-    return pg._run("send", [req], lambda: [tensor] if buf else [], True,
-                   cancel_on_timeout=True)
+    # the finish step holds ``buf``, so that a converted copy lives until the send is done
+    return pg._work("send", [req], lambda: [buf.tensor], cancel_on_timeout=True)
 
 
 def irecv(tensor: Tensor, src: int | None = None, group: Any = None, tag: int = 0,
           group_src: int | None = None) -> Work | None:
     """Receive into ``tensor`` from rank ``src`` (any rank when None) without waiting."""
     _check_single_tensor(tensor, "tensor")
-    pg = _resolve(group)
+    pg = _member(group, "irecv")
     if pg is None:
-        _not_member("irecv")
         return None
-    if group_src is not None:
-        src = get_global_rank(pg, group_src)
-    peer = None if src is None else _check_p2p(pg, src, "recv", "source")
+    peer = _peer(pg, src, group_src, "recv", "source")
     buf = _Buf(pg, tensor, "recv", copy_in=False)
     req, status = pg.engine.recv(buf.arr, peer, tag)
-    work = Work(pg.engine, [req], None, "recv", pg.timeout, pg._describe(), True)
+    work = pg._work("recv", [req], cancel_on_timeout=True)
 
     def finish() -> list[Tensor]:
         buf.store()
@@ -107,10 +109,7 @@ def batch_isend_irecv(p2p_op_list: list[P2POp]) -> list[Work]:
         raise ValueError("All ops need to use the same group.")
     works = []
     for p in p2p_op_list:
-        if p.op is isend:
-            work = isend(p.tensor, p.peer, p.group, p.tag, p.group_peer)
-        else:
-            work = irecv(p.tensor, p.peer, p.group, p.tag, p.group_peer)
+        work = p.op(p.tensor, p.peer, p.group, p.tag, p.group_peer)
         if work is not None:
             works.append(work)
     return works

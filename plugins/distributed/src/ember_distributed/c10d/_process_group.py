@@ -3,8 +3,9 @@ the questions about ranks.
 
 :func:`init_process_group` makes the one default group of a process and
 :func:`destroy_process_group` ends it; :func:`new_group` splits off subgroups. Every group
-keeps its engine, its ranks and the deadline of its waits; ``_resolve`` turns a collective's
-``group`` argument into the group it means.
+keeps its engine, its ranks and the deadline of its waits. ``_member`` turns the ``group``
+argument of an operation into the group it runs on, and ``ProcessGroup._run`` ends it: a
+:class:`Work` handle, or a wait.
 """
 
 from __future__ import annotations
@@ -126,10 +127,18 @@ class ProcessGroup:
     def _describe(self) -> str:
         return f"rank {self.rank()} of {self.size()}, backend {self.backend}"
 
+    def _work(self, name: str, requests: list[Any], finish: Callable[[], Any] | None = None,
+              timeout: timedelta | None = None, cancel_on_timeout: bool = False) -> Work:
+        """A :class:`Work` over the engine ``requests`` of operation ``name``, waiting against
+        ``timeout`` (default: this group's); ``finish`` runs once they complete."""
+        return Work(self.engine, requests, finish, name, timeout or self.timeout,
+                    self._describe(), cancel_on_timeout)
+
     def _run(self, name: str, requests: list[Any], finish: Callable[[], Any] | None,
-             async_op: bool, cancel_on_timeout: bool = False) -> Work | None:
-        work = Work(self.engine, requests, finish, name, self.timeout, self._describe(),
-                    cancel_on_timeout)
+             async_op: bool, timeout: timedelta | None = None) -> Work | None:
+        """How every collective ends: its :class:`Work` when ``async_op``, else wait for it
+        and return None."""
+        work = self._work(name, requests, finish, timeout)
         if async_op:
             return work
         work.wait()
@@ -265,6 +274,7 @@ def is_torchelastic_launched() -> bool:
 
 
 def _default() -> ProcessGroup:
+    """The default group (ValueError before :func:`init_process_group`)."""
     if GroupMember.WORLD is None:
         raise ValueError("Default process group has not been initialized, please make sure "
                          "to call init_process_group.")
@@ -272,6 +282,8 @@ def _default() -> ProcessGroup:
 
 
 def _resolve(group: Any) -> ProcessGroup | None:
+    """The group a ``group`` argument names: None is the default group; None comes back on
+    a process outside the group."""
     if group is None or group is GroupMember.WORLD:
         return _default()
     if group is GroupMember.NON_GROUP_MEMBER:
@@ -279,6 +291,17 @@ def _resolve(group: Any) -> ProcessGroup | None:
     if not isinstance(group, ProcessGroup):
         raise TypeError(f"group must be a ProcessGroup, got {type(group).__name__}")
     return group
+
+
+def _member(group: Any, name: str) -> ProcessGroup | None:
+    """The group the operation ``name`` runs on, as :func:`_resolve`; on a process outside
+    it, None and torch's warning, attributed to the line that called the operation."""
+    pg = _resolve(group)
+    if pg is None:
+        rank = -1 if GroupMember.WORLD is None else GroupMember.WORLD.rank()
+        warnings.warn(f"Running {name} on global rank {rank} which does not belong to the "
+                      "given group.", stacklevel=3)
+    return pg
 
 
 def get_rank(group: ProcessGroup | None = None) -> int:
@@ -362,9 +385,3 @@ def get_global_rank(group: ProcessGroup, group_rank: int) -> int:
     if pg is None or not 0 <= group_rank < len(pg.ranks):
         raise ValueError(f"Group rank {group_rank} is not part of group {group}")
     return pg.ranks[group_rank]
-
-
-def _not_member(name: str) -> None:
-    rank = -1 if GroupMember.WORLD is None else GroupMember.WORLD.rank()
-    warnings.warn(f"Running {name} on global rank {rank} which does not belong to the given "
-                  "group.", stacklevel=3)
