@@ -215,6 +215,17 @@ def test_clamp_variants(dtype):
 
 
 @pytest.mark.parametrize("dtype", FLOATS)
+def test_clamp_special_values_and_node(dtype):
+    # NaN stays NaN with no gradient, signed zeros survive, bounds are inclusive
+    x = Arg(np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, -0.5, 0.7, 0.3], dtype=dtype))
+    for lo, hi in ((-0.5, 0.7), (0.0, None), (None, -0.0), (1.0, 0.0)):
+        check(lambda m, x, lo=lo, hi=hi: m.clamp(x, lo, hi), x, gradgrad=True)
+    names = [lib.clamp(lib.ones(2, requires_grad=True), 0, 1).grad_fn.name()
+             for lib in (ember, torch)]
+    assert names[0] == names[1] == "ClampBackward1"
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
 def test_ternary_ops(dtype):
     a, b, c = (Arg(arr((3, 4), dtype, 0.5, 2, seed=s)) for s in (0, 1, 2))
     w = Arg(arr((4,), dtype, 0, 1, seed=3))

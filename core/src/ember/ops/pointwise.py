@@ -595,11 +595,57 @@ def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A
     """
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if _is_number(min) and _is_number(max) and input.dtype is not dt.bool:
+        return _clamp_scalars(input, min, max)
     out = input
     if min is not None:
         out = _clamp_side(out, min, True)
     if max is not None:
         out = _clamp_side(out, max, False)
+    return out
+
+
+def _is_number(v: Any) -> bool:
+    return v is None or (isinstance(v, (int, float)) and not isinstance(v, bool))
+
+
+def _bw_clamp(node: Any, g: Tensor) -> Tensor:
+    # the gradient passes where min <= x <= max (so not at NaN), a select as in torch
+    (x,) = node.saved
+    lo, hi = node.attrs
+    inside = None if lo is None else x >= lo
+    if hi is not None:
+        inside = x <= hi if inside is None else inside.logical_and(x <= hi)
+    return where(inside, g, 0.0)
+
+
+def _clamp_values(x: Tensor, lo: Any, hi: Any) -> Tensor:
+    out = x
+    if lo is not None:
+        out = _clamp_side(out, lo, True)
+    if hi is not None:
+        out = _clamp_side(out, hi, False)
+    return out
+
+
+def _clamp_scalars(x: Tensor, lo: Any, hi: Any) -> Tensor:
+    """clamp with number bounds: the backend's fused ``clamp`` kernel when it has one, one
+    recorded node."""
+    if x.dtype.category < 2 and (isinstance(lo, float) or isinstance(hi, float)):
+        x = x.to(dt.DEFAULTS.float)  # an integer tensor with a float bound
+    k = x._k
+    kern = k.clamp
+    if kern is not None:
+        out = wrap(kern(x._data, lo, hi), x._device, k)
+    else:
+        prev = GRAD.enabled
+        GRAD.enabled = False
+        try:
+            out = _clamp_values(x, lo, hi)
+        finally:
+            GRAD.enabled = prev
+    if x._rg and GRAD.enabled:
+        record("ClampBackward1", _bw_clamp, (x,), out, save=(x,), attrs=(lo, hi))
     return out
 
 

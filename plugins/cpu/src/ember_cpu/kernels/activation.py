@@ -1,5 +1,6 @@
 """Fused activation kernels on numpy arrays: ``relu`` and its gradient in one pass over the
-data (a C++ loop for float32/float64) instead of the composites' several ops."""
+data (a C++ loop for float32/float64), and ``clamp`` with number bounds in one ``np.clip``,
+instead of the composites' several ops."""
 
 from __future__ import annotations
 
@@ -32,4 +33,14 @@ def relu_backward(g: np.ndarray, out: np.ndarray) -> np.ndarray:
     return np.where(out <= 0, np.zeros((), g.dtype), g)
 
 
-KERNELS = {"relu": _quiet(relu), "relu_backward": _quiet(relu_backward)}
+def clamp(a: np.ndarray, lo: float | None, hi: float | None) -> np.ndarray:
+    """Every element limited to ``[lo, hi]`` (either may be ``None``); NaN stays NaN, and
+    ``lo > hi`` gives ``hi`` everywhere. Floats are clipped against infinite stand-ins for
+    a missing bound, which keeps signed zeros as torch does."""
+    if a.dtype.kind in "iub":
+        return np.clip(a, lo, hi).astype(a.dtype, copy=False)
+    out = np.clip(a, -np.inf if lo is None else lo, np.inf if hi is None else hi)
+    return out.astype(a.dtype, copy=False)  # bfloat16 clips in a wider type
+
+
+KERNELS = {"relu": _quiet(relu), "relu_backward": _quiet(relu_backward), "clamp": _quiet(clamp)}
