@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from typing import Any
 
 import numpy as np
@@ -14,15 +15,11 @@ from ._process_group import _member
 
 
 def _to_bytes(obj: Any) -> np.ndarray:
-    import pickle
-
     return np.frombuffer(pickle.dumps(obj), dtype=np.uint8).copy()
 
 
 def all_gather_object(object_list: list[Any], obj: Any, group: Any = None) -> None:
     """Gather a picklable ``obj`` from every rank into ``object_list`` (world_size long)."""
-    import pickle
-
     pg = _member(group, "all_gather_object")
     if pg is None:
         return
@@ -42,8 +39,6 @@ def all_gather_object(object_list: list[Any], obj: Any, group: Any = None) -> No
 def broadcast_object_list(object_list: list[Any], src: int | None = None, group: Any = None,
                           device: Any = None, group_src: int | None = None) -> None:
     """Replace ``object_list`` on every rank by rank ``src``'s (picklable objects)."""
-    import pickle
-
     pg = _member(group, "broadcast_object_list")
     if pg is None:
         return
