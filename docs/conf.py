@@ -73,6 +73,24 @@ def _primitive_table() -> str:
     return "\n".join(lines) + "\n"
 
 
+def _fused_table() -> str:
+    """The fused kernels ember-cpu registers, with the summary of each one's docstring:
+    the names (and argument conventions) a backend may fill in."""
+    from ember._device import device
+    from ember._dispatch import table_for
+
+    table = table_for(device("cpu"))
+    lines = [".. list-table::", "   :header-rows: 1", "   :widths: 30 70", "",
+             "   * - name", "     - what ember-cpu's kernel computes"]
+    for name in sorted(table.fused):
+        doc = inspect.getdoc(getattr(table, name)) or ""
+        summary = " ".join(doc.split("\n\n")[0].split())
+        if not summary:
+            _PROBLEMS.append(f"ember-cpu's fused kernel '{name}' has no docstring")
+        lines += [f"   * - ``{name}``", f"     - {summary}"]
+    return "\n".join(lines) + "\n"
+
+
 def _directive(qualified: str, obj: Any) -> str:
     if qualified in _DONE:  # a plugin's name cached on its skeleton module: already here
         return ""
@@ -125,6 +143,7 @@ def _plugin_page(dist: str, names: list[str]) -> str:
 
 def _generate() -> None:
     _write("primitives.rst", _primitive_table())
+    _write("fused.rst", _fused_table())
     # Pages are generated home-first (autograd before the top-level namespace that
     # re-exports it), so each object is documented on its home page; the table of
     # contents keeps reading order.
@@ -157,7 +176,7 @@ def _generate() -> None:
     toc = [".. toctree::", "   :maxdepth: 1", ""]
     toc += [f"   _generated/api-{name}" for name, _ in pages]
     _write("api-toc.rst", "\n".join(toc) + "\n")
-    keep = {"primitives.rst", "api-toc.rst"} | {f"api-{name}.rst" for name, _ in pages}
+    keep = {"primitives.rst", "fused.rst", "api-toc.rst"} | {f"api-{name}.rst" for name, _ in pages}
     for stale in GENERATED.glob("*.rst"):
         if stale.name not in keep:
             stale.unlink()
@@ -165,6 +184,7 @@ def _generate() -> None:
 
 _generate()
 exclude_patterns.append("_generated/primitives.rst")
+exclude_patterns.append("_generated/fused.rst")
 exclude_patterns.append("_generated/api-toc.rst")
 
 

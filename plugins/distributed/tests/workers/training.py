@@ -254,8 +254,8 @@ def sync_batchnorm_parity():
                 bn.weight.copy_(ember.tensor([1.0, 2.0, 0.5], dtype=ember.float64))
                 bn.bias.copy_(ember.tensor([0.1, -0.2, 0.3], dtype=ember.float64))
             with torch.no_grad():
-                tbn.weight.copy_(torch.tensor([1.0, 2.0, 0.5]))
-                tbn.bias.copy_(torch.tensor([0.1, -0.2, 0.3]))
+                tbn.weight.copy_(torch.tensor([1.0, 2.0, 0.5], dtype=torch.float64))
+                tbn.bias.copy_(torch.tensor([0.1, -0.2, 0.3], dtype=torch.float64))
         xe = ember.tensor(shard(x), requires_grad=True)
         xt = torch.tensor(x, requires_grad=True)
         for _ in range(2):  # twice, for the running statistics

@@ -171,7 +171,8 @@ def _to5(a: np.ndarray, nd: int) -> np.ndarray:
 
 def convolution(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, stride: Sequence[int],
                 padding: Sequence[int], dilation: Sequence[int], groups: int) -> np.ndarray:
-    """y = conv(x, w) + b for batched x (N, C, *S) and w (Cout, C/groups, *k)."""
+    """``y = conv(x, w) + b`` for batched ``x`` ``(N, C, *S)`` and ``w``
+    ``(Cout, C/groups, *k)``."""
     (x, w, b), dtype = _promote(x, w, b)
     n, c = x.shape[:2]
     cout = w.shape[0]
@@ -204,7 +205,8 @@ def convolution(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, stride: Sequ
 def conv_input_grad(g: np.ndarray, w: np.ndarray, input_size: Sequence[int],
                     stride: Sequence[int], padding: Sequence[int], dilation: Sequence[int],
                     groups: int) -> np.ndarray:
-    """dx of y = conv(x, w): g (N, Cout, *O), w (Cout, C/groups, *k) -> (N, C, *input_size)."""
+    """``dx`` of ``y = conv(x, w)``: ``g`` ``(N, Cout, *O)``, ``w`` ``(Cout, C/groups, *k)`` ->
+    ``(N, C, *input_size)``."""
     (g, w), dtype = _promote(g, w)
     n, cout = g.shape[:2]
     cg = w.shape[1]
@@ -235,7 +237,8 @@ def conv_input_grad(g: np.ndarray, w: np.ndarray, input_size: Sequence[int],
 def conv_weight_grad(x: np.ndarray, g: np.ndarray, weight_size: Sequence[int],
                      stride: Sequence[int], padding: Sequence[int], dilation: Sequence[int],
                      groups: int) -> np.ndarray:
-    """dw of y = conv(x, w): x (N, C, *S), g (N, Cout, *O) -> (Cout, C/groups, *k)."""
+    """``dw`` of ``y = conv(x, w)``: ``x`` ``(N, C, *S)``, ``g`` ``(N, Cout, *O)`` ->
+    ``(Cout, C/groups, *k)``."""
     (x, g), dtype = _promote(x, g)
     n, c = x.shape[:2]
     cout = g.shape[1]
@@ -271,7 +274,7 @@ KERNELS = {"convolution": convolution, "conv_input_grad": conv_input_grad,
 
 def im2col(x: np.ndarray, kernel_size: Sequence[int], stride: Sequence[int],
            padding: Sequence[int], dilation: Sequence[int]) -> np.ndarray:
-    """Sliding blocks of x (N, C, *S) as columns: (N, C * prod(k), L)."""
+    """Sliding blocks of ``x`` ``(N, C, *S)`` as columns: ``(N, C * prod(k), L)``."""
     (x,), dtype = _promote(x)
     geo = _Geom(x.shape[2:], kernel_size, stride, padding, dilation, threads=0)
     cols = geo.cols(_to5(x, geo.nd), 0, x.shape[0])
@@ -281,7 +284,7 @@ def im2col(x: np.ndarray, kernel_size: Sequence[int], stride: Sequence[int],
 def col2im(cols: np.ndarray, output_size: Sequence[int], kernel_size: Sequence[int],
            stride: Sequence[int], padding: Sequence[int], dilation: Sequence[int]
            ) -> np.ndarray:
-    """The adjoint of :func:`im2col`: sum columns (N, C * prod(k), L) into (N, C, *size)."""
+    """The adjoint of ``im2col``: sum columns ``(N, C * prod(k), L)`` into ``(N, C, *size)``."""
     (cols,), dtype = _promote(cols)
     geo = _Geom(output_size, kernel_size, stride, padding, dilation, threads=0)
     n = cols.shape[0]

@@ -25,7 +25,8 @@ def _lengths(v: Sequence[int]) -> np.ndarray:
 
 def ctc_loss(log_probs: np.ndarray, targets: np.ndarray, input_lengths: Sequence[int],
              target_lengths: Sequence[int], blank: int) -> tuple[np.ndarray, np.ndarray]:
-    """(nll (N,), log_alpha (N, T, 2S+1)) for log_probs (T, N, C) and padded targets (N, S)."""
+    """``(nll (N,), log_alpha (N, T, 2S+1))`` for ``log_probs`` ``(T, N, C)`` and padded
+    ``targets`` ``(N, S)``."""
     fn = _pick("ctc_loss", log_probs.dtype)
     if fn is None:  # half precision: compute in float32
         nll, alpha = ctc_loss(log_probs.astype(np.float32), targets, input_lengths,
@@ -39,7 +40,7 @@ def ctc_loss_backward(log_probs: np.ndarray, grad: np.ndarray, targets: np.ndarr
                       input_lengths: Sequence[int], target_lengths: Sequence[int],
                       nll: np.ndarray, log_alpha: np.ndarray, blank: int,
                       zero_infinity: bool) -> np.ndarray:
-    """Gradient (T, N, C) of the per-sequence losses with respect to log_probs."""
+    """Gradient ``(T, N, C)`` of the per-sequence losses with respect to ``log_probs``."""
     fn = _pick("ctc_loss_backward", log_probs.dtype)
     if fn is None:
         f32 = np.float32

@@ -202,6 +202,7 @@ def _quiet(fn: Any) -> Any:
                 _ERRSTATE.reset(token)
 
     run.__name__ = getattr(fn, "__name__", "kernel")
+    run.__doc__ = fn.__doc__
     return run
 
 
@@ -458,6 +459,7 @@ def _where(cond: np.ndarray, a: Any, b: Any) -> np.ndarray:
 
 
 def _add_into(dst: np.ndarray, src: np.ndarray) -> None:
+    """``dst += src`` in place (gradient accumulation into an existing ``.grad``)."""
     np.add(dst, src, out=dst, casting="unsafe")
 
 
@@ -517,6 +519,7 @@ def _keep_dtype(fn: Any) -> Any:
         return out
 
     run.__name__ = getattr(fn, "__name__", "kernel")
+    run.__doc__ = fn.__doc__
     return run
 
 

@@ -27,6 +27,8 @@ def _fused(name: str) -> Any:
         return fn(np.ascontiguousarray(a), outer, n, inner)
 
     kernel.__name__ = name
+    kernel.__doc__ = (f"``{name}(a, dim)``: {name.replace('_', ' ')} of ``a`` along ``dim`` "
+                      "(half precision computed in float32).")
     return kernel
 
 
