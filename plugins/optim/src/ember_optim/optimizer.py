@@ -209,7 +209,7 @@ def _use_grad_for_differentiable(func: Callable[..., _T]) -> Callable[..., _T]:
 # ``_state_list`` and calls the functional form (``adam(...)``), which holds the formula.
 
 @_use_grad_for_differentiable
-def _functional_step(self: Any, closure: Callable[[], Any] | None = None) -> Any:
+def _functional_step(self, closure: Callable[[], Any] | None = None) -> Any:
     """Perform one optimization step.
 
     Args:

@@ -12,6 +12,35 @@ from ._plateau import ReduceLROnPlateau
 __all__ = ["ChainedScheduler", "SequentialLR"]
 
 
+def _check_schedulers(owner: LRScheduler, schedulers: list[LRScheduler],
+                      optimizer: Optimizer) -> None:
+    """torch's checks of the schedulers given to ``owner``: each has an optimizer, that
+    optimizer is ``optimizer``, and none is a :class:`ReduceLROnPlateau` (its ``step``
+    needs a metric)."""
+    name = owner.__class__.__name__
+    for idx, sched in enumerate(schedulers):
+        if not hasattr(sched, "optimizer"):
+            raise TypeError(f"{name} at index {idx} should have `optimizer` as its attribute.")
+        if isinstance(sched, ReduceLROnPlateau):
+            raise ValueError(f"{name} does not support `ReduceLROnPlateau` scheduler as it "
+                             "requires additional kwargs to be specified when calling `step`, "
+                             f"but got one at index {idx} in the given schedulers sequence.")
+        if optimizer != sched.optimizer:
+            raise ValueError(f"{name} expects all schedulers to belong to the same optimizer, "
+                             f"but got scheduler {sched.__class__.__name__} at index {idx} has "
+                             f"{sched.optimizer}, which is different from "
+                             f"{optimizer.__class__.__name__}.")
+
+
+def _nested_state_dict(scheduler: ChainedScheduler | SequentialLR) -> dict[str, Any]:
+    """The attributes of ``scheduler`` but its optimizer, with the state dict of each inner
+    scheduler in place of the scheduler."""
+    state = {k: v for k, v in scheduler.__dict__.items()
+             if k not in ("optimizer", "_schedulers")}
+    state["_schedulers"] = [s.state_dict() for s in scheduler._schedulers]
+    return state
+
+
 class ChainedScheduler(LRScheduler):
     """Step several schedulers of one optimizer together, every call.
 
@@ -26,21 +55,7 @@ class ChainedScheduler(LRScheduler):
             raise ValueError(f"{self.__class__.__name__} expects at least one scheduler to "
                              "be chained, but got no scheduler.")
         optimizer = optimizer or schedulers[0].optimizer
-        for idx, sched in enumerate(schedulers):
-            if not hasattr(sched, "optimizer"):
-                raise TypeError(f"{self.__class__.__name__} at index {idx} should have "
-                                "`optimizer` as its attribute.")
-            if isinstance(sched, ReduceLROnPlateau):
-                raise ValueError(f"{self.__class__.__name__} does not support "
-                                 "`ReduceLROnPlateau` scheduler as it requires additional "
-                                 "kwargs to be specified when calling `step`, but got one at "
-                                 f"index {idx} in the given schedulers sequence.")
-            if optimizer != sched.optimizer:
-                raise ValueError(f"{self.__class__.__name__} expects all schedulers to belong "
-                                 "to the same optimizer, but got scheduler "
-                                 f"{sched.__class__.__name__} at index {idx} has "
-                                 f"{sched.optimizer}, which is different from "
-                                 f"{optimizer.__class__.__name__}.")
+        _check_schedulers(self, schedulers, optimizer)
         self._schedulers = schedulers
         self.optimizer = optimizer
         self._last_lr = _param_groups_val_list(self._schedulers[-1].optimizer, "lr")
@@ -53,9 +68,7 @@ class ChainedScheduler(LRScheduler):
 
     def state_dict(self) -> dict[str, Any]:
         """The state, with each chained scheduler's own state dict."""
-        state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "_schedulers")}
-        state["_schedulers"] = [s.state_dict() for s in self._schedulers]
-        return state
+        return _nested_state_dict(self)
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore a state made by :meth:`state_dict`."""
@@ -82,21 +95,7 @@ class SequentialLR(LRScheduler):
         if len(schedulers) < 1:
             raise ValueError(f"{self.__class__.__name__} expects at least one scheduler, but "
                              "got no scheduler.")
-        for idx, sched in enumerate(schedulers):
-            if not hasattr(sched, "optimizer"):
-                raise TypeError(f"{self.__class__.__name__} at index {idx} should have "
-                                "`optimizer` as its attribute.")
-            if isinstance(sched, ReduceLROnPlateau):
-                raise ValueError(f"{self.__class__.__name__} does not support "
-                                 "`ReduceLROnPlateau` scheduler as it requires additional "
-                                 "kwargs to be specified when calling `step`, but got one at "
-                                 f"index {idx} in the given schedulers sequence.")
-            if optimizer != sched.optimizer:
-                raise ValueError(f"{self.__class__.__name__} expects all schedulers to belong "
-                                 "to the same optimizer, but got scheduler "
-                                 f"{sched.__class__.__name__} at index {idx} has "
-                                 f"{sched.optimizer}, which is different from "
-                                 f"{optimizer.__class__.__name__}.")
+        _check_schedulers(self, schedulers, optimizer)
         if len(milestones) != len(schedulers) - 1:
             raise ValueError("Sequential Schedulers expects number of schedulers provided to be "
                              "one more than the number of milestone points, but got number of "
@@ -136,14 +135,6 @@ class SequentialLR(LRScheduler):
 
     def state_dict(self) -> dict[str, Any]:
         """The state, with each inner scheduler's own state dict."""
-        state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "_schedulers")}
-        state["_schedulers"] = [s.state_dict() for s in self._schedulers]
-        return state
+        return _nested_state_dict(self)
 
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore a state made by :meth:`state_dict`."""
-        schedulers = state_dict.pop("_schedulers")
-        self.__dict__.update(state_dict)
-        state_dict["_schedulers"] = schedulers
-        for idx, s in enumerate(schedulers):
-            self._schedulers[idx].load_state_dict(s)
+    load_state_dict = ChainedScheduler.load_state_dict

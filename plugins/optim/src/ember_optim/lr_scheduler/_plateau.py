@@ -10,6 +10,7 @@ from ..optimizer import Optimizer
 from ._base import (
     EPOCH_DEPRECATION_WARNING,
     LRScheduler,
+    _check_optimizer,
     _param_groups_val_list,
     _update_param_group_val,
 )
@@ -46,8 +47,7 @@ class ReduceLROnPlateau(LRScheduler):
         if factor >= 1.0:
             raise ValueError("Factor should be < 1.0.")
         self.factor = factor
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
+        _check_optimizer(optimizer)
         self.optimizer = optimizer
         if isinstance(min_lr, (list, tuple)):
             if len(min_lr) != len(optimizer.param_groups):
