@@ -43,7 +43,7 @@ def _apply(x: Tensor, p: float, feature: bool, alpha: bool) -> Tensor:
 
 
 def _maybe_drop(x: Tensor, p: float, training: bool, inplace: bool, name: str,
-                apply: Callable[..., Tensor], *args: Any) -> Tensor:
+                apply: Callable[..., Tensor], args: tuple[Any, ...]) -> Tensor:
     """``apply(x, p, *args)`` in training when ``p > 0``, written into ``x`` with ``inplace``
     (``name`` is the op, for the in-place variant's name); ``x`` itself otherwise."""
     if not training or p == 0:
@@ -72,7 +72,7 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True,  # noqa: A002
     tensor([1., 1., 1.])
     """
     check_p("dropout", p)
-    return _maybe_drop(input, p, training, inplace, "dropout", _apply, False, False)
+    return _maybe_drop(input, p, training, inplace, "dropout", _apply, (False, False))
 
 
 def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,  # noqa: A002
@@ -98,7 +98,7 @@ def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,  # noqa
     tensor([1., 1.])
     """
     check_p("alpha_dropout", p)
-    return _maybe_drop(input, p, training, inplace, "alpha_dropout", _apply, False, True)
+    return _maybe_drop(input, p, training, inplace, "alpha_dropout", _apply, (False, True))
 
 
 def feature_alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,  # noqa: A002
@@ -119,7 +119,8 @@ def feature_alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,
     tensor([[1., 1.]])
     """
     check_p("feature_alpha_dropout", p)
-    return _maybe_drop(input, p, training, inplace, "feature_alpha_dropout", _apply, True, True)
+    return _maybe_drop(input, p, training, inplace, "feature_alpha_dropout", _apply,
+                       (True, True))
 
 
 def _channel(x: Tensor, p: float, batched: bool) -> Tensor:
@@ -130,10 +131,8 @@ def _channel(x: Tensor, p: float, batched: bool) -> Tensor:
 
 
 def _warn_unexpected_dims(name: str, nd: int, spatial: int) -> None:
-    """torch's deprecation warning when ``name``, written for ``spatial`` spatial dims, gets
-    an ``nd``-dim input that is neither batched nor unbatched."""
-    if nd in (spatial + 1, spatial + 2):
-        return
+    """torch's deprecation warning for an ``nd``-dim input to ``name``, which expects
+    ``spatial`` spatial dims after a channel dim and an optional batch dim."""
     warnings.warn(
         f"{name}: Received a {nd}-D input to {name}, which is deprecated and will result in "
         "an error in a future release. To retain the behavior and silence this warning, "
@@ -168,7 +167,8 @@ def dropout1d(input: Tensor, p: float = 0.5, training: bool = True,  # noqa: A00
             "that dropout1d exists to provide channel-wise dropout on inputs with 1 spatial "
             "dimension, a channel dimension, and an optional batch dimension (i.e. 2D or 3D "
             "inputs).")
-    return _maybe_drop(input, p, training, inplace, "dropout1d", _channel, input.ndim == 3)
+    return _maybe_drop(input, p, training, inplace, "dropout1d", _channel,
+                       (input.ndim == 3,))
 
 
 def dropout2d(input: Tensor, p: float = 0.5, training: bool = True,  # noqa: A002
@@ -192,8 +192,10 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True,  # noqa: A00
     ember.Size([1, 2, 2, 2])
     """
     check_p("dropout2d", p)
-    _warn_unexpected_dims("dropout2d", input.ndim, 2)
-    if input.ndim == 3:
+    nd = input.ndim
+    if nd not in (3, 4):
+        _warn_unexpected_dims("dropout2d", nd, 2)
+    if nd == 3:
         warnings.warn(
             "dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D "
             "dropout behavior is desired - input is interpreted as shape (N, C, L), where C "
@@ -201,7 +203,7 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True,  # noqa: A00
             "the input as one without a batch dimension, i.e. shape (C, H, W). To maintain "
             "the 1D channel-wise dropout behavior, please switch to using dropout1d instead.",
             stacklevel=2)
-    return _maybe_drop(input, p, training, inplace, "dropout2d", _channel, True)
+    return _maybe_drop(input, p, training, inplace, "dropout2d", _channel, (True,))
 
 
 def dropout3d(input: Tensor, p: float = 0.5, training: bool = True,  # noqa: A002
@@ -223,5 +225,7 @@ def dropout3d(input: Tensor, p: float = 0.5, training: bool = True,  # noqa: A00
     ember.Size([2, 1, 1, 1])
     """
     check_p("dropout3d", p)
-    _warn_unexpected_dims("dropout3d", input.ndim, 3)
-    return _maybe_drop(input, p, training, inplace, "dropout3d", _channel, input.ndim == 5)
+    nd = input.ndim
+    if nd not in (4, 5):
+        _warn_unexpected_dims("dropout3d", nd, 3)
+    return _maybe_drop(input, p, training, inplace, "dropout3d", _channel, (nd == 5,))
