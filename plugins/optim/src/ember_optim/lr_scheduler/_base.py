@@ -36,11 +36,13 @@ def _format_param(name: str, optimizer: Optimizer, param: Any) -> list[Any]:
 
 
 def _param_groups_val_list(optimizer: Optimizer, key: str) -> list[Any]:
+    """Each group's ``key`` (tensors cloned, so later in-place updates do not change it)."""
     return [g[key].clone() if isinstance(g[key], Tensor) else g[key]
             for g in optimizer.param_groups]
 
 
 def _update_param_group_val(param_group: dict[str, Any], key: str, val: Any) -> None:
+    """Set a group's ``key``, in place when it is a tensor (a tensor lr stays a tensor)."""
     if isinstance(param_group[key], Tensor):
         param_group[key].fill_(_to_scalar(val))
     else:
@@ -48,18 +50,21 @@ def _update_param_group_val(param_group: dict[str, Any], key: str, val: Any) -> 
 
 
 def _check_optimizer(optimizer: Any) -> None:
-    """torch's ``TypeError`` when a scheduler is given something else than an Optimizer."""
+    """torch's ``TypeError`` when a scheduler is given anything but an Optimizer."""
     if not isinstance(optimizer, Optimizer):
         raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
 
 
 def _warn_get_lr_called_within_step(scheduler: LRScheduler) -> None:
+    """torch's warning when ``get_lr`` is called from outside :meth:`LRScheduler.step`."""
     if not scheduler._get_lr_called_within_step:
         warnings.warn("To get the last learning rate computed by the scheduler, please use "
                       "`get_last_lr()`.", UserWarning, stacklevel=3)
 
 
 class _enable_get_lr_call:
+    """Marks the scheduler as inside ``step`` while ``get_lr`` runs (no warning then)."""
+
     def __init__(self, o: LRScheduler) -> None:
         self.o = o
 
@@ -72,6 +77,8 @@ class _enable_get_lr_call:
 
 
 class _initial_mode:
+    """Marks the scheduler as taking its first step, from the constructor."""
+
     def __init__(self, o: LRScheduler) -> None:
         self.o = o
 
