@@ -72,8 +72,8 @@ def pointwise(x: Tensor, name: str, node: str, composite: Callable[..., Tensor],
 
 def maybe_inplace(fn: Callable[..., Tensor], x: Tensor, inplace: bool, name: str,
                   *args: Any) -> Tensor:
-    """``fn(x, *args)``, written into ``x`` when ``inplace`` (``name`` is the in-place op's
-    name, for autograd's version checks and messages)."""
+    """``fn(x, *args)``, written into ``x`` when ``inplace`` (``name``, the in-place op's
+    name such as ``"relu_"``, goes to :func:`~ember_layers._util.inplace_apply`)."""
     if inplace:
         return inplace_apply(x, fn, name, *args)
     return fn(x, *args)
