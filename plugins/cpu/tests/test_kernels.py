@@ -224,3 +224,17 @@ def test_where_select_matches_numpy(dtype):
     small = cond[0, :2]  # below the threshold: numpy's where
     np.testing.assert_array_equal(prims.KERNELS["where"](small, a[0, :2], b[0, :2]),
                                   np.where(small, a[0, :2], b[0, :2]))
+
+
+def test_accumulating_index_put_with_basic_and_advanced_keys():
+    # repeated indices sum (numpy's unbuffered add.at is the definition)
+    rng = np.random.default_rng(6)
+    for dtype in (np.float32, np.float64, np.int64):
+        for key in [(slice(None), 1), (slice(1, None), np.int64(0), slice(None, None, 2)),
+                    (Ellipsis, 2), (np.array([0, 0, 2]),), (slice(None), np.array([1, 1]))]:
+            base = (rng.standard_normal((3, 4, 5)) * 5).astype(dtype)
+            values = (rng.standard_normal(base[key].shape) * 5).astype(dtype)
+            ours, ref = base.copy(), base.copy()
+            prims.KERNELS["index_put"](ours, key, values, True)
+            np.add.at(ref, key, values)
+            np.testing.assert_allclose(ours, ref, rtol=1e-6)

@@ -343,9 +343,21 @@ def _scatter(a: np.ndarray, dim: int, index: np.ndarray, src: np.ndarray) -> np.
 _LINEAR_INDEX_LIMIT = 1 << 24
 
 
+def _is_basic(key: Any) -> bool:
+    """Whether ``key`` indexes with slices, integers, ``None`` and ``...`` only."""
+    parts = key if type(key) is tuple else (key,)
+    return all(type(k) in (slice, int) or isinstance(k, np.integer) or k is None
+               or k is Ellipsis for k in parts)
+
+
 def _accumulate(out: np.ndarray, key: Any, values: Any) -> None:
     """``out[key] += values`` with repeated indices summing: the C++ loop over flat indices
-    for float32/float64 targets, numpy's ``add.at`` otherwise."""
+    for float32/float64 targets, numpy's ``add.at`` otherwise. A key of slices and integers
+    (basic indexing) cannot repeat an element, so it adds into the view directly."""
+    if _is_basic(key):
+        view = out[key]
+        np.add(view, np.asarray(values, dtype=out.dtype), out=view, casting="unsafe")
+        return
     if out.dtype not in (np.float32, np.float64) or not out.flags.c_contiguous or \
             out.size > _LINEAR_INDEX_LIMIT:
         np.add.at(out, key, values)
