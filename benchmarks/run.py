@@ -13,6 +13,11 @@ Usage::
     python benchmarks/run.py --json out.json --markdown out.md --profile prof.txt
 
 Workloads whose plugins are missing are skipped with the reason.
+
+Both libraries' OpenMP pools are told to sleep when idle (``OMP_WAIT_POLICY=PASSIVE``, set
+here before either library loads unless the environment sets a policy): in interleaved
+rounds a pool that keeps spinning after its own turn takes the cores from the other
+library's turn, and the ratios then measure the spinning, not the work.
 """
 
 from __future__ import annotations
@@ -33,7 +38,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch or ember load OpenMP
+
+import numpy as np  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
