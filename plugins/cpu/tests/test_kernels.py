@@ -231,7 +231,8 @@ def test_accumulating_index_put_with_basic_and_advanced_keys():
     rng = np.random.default_rng(6)
     for dtype in (np.float32, np.float64, np.int64):
         for key in [(slice(None), 1), (slice(1, None), np.int64(0), slice(None, None, 2)),
-                    (Ellipsis, 2), (np.array([0, 0, 2]),), (slice(None), np.array([1, 1]))]:
+                    (Ellipsis, 2), (np.array([0, 0, 2]),), (slice(None), np.array([1, 1])),
+                    (1, 2, 3), (np.int64(0), 1, -1)]:
             base = (rng.standard_normal((3, 4, 5)) * 5).astype(dtype)
             values = (rng.standard_normal(base[key].shape) * 5).astype(dtype)
             ours, ref = base.copy(), base.copy()

@@ -356,7 +356,10 @@ def _accumulate(out: np.ndarray, key: Any, values: Any) -> None:
     (basic indexing) cannot repeat an element, so it adds into the view directly."""
     if _is_basic(key):
         view = out[key]
-        np.add(view, np.asarray(values, dtype=out.dtype), out=view, casting="unsafe")
+        if isinstance(view, np.ndarray):
+            np.add(view, np.asarray(values, dtype=out.dtype), out=view, casting="unsafe")
+        else:  # every dim indexed by an integer: one element
+            out[key] = view + np.asarray(values, dtype=out.dtype)
         return
     if out.dtype not in (np.float32, np.float64) or not out.flags.c_contiguous or \
             out.size > _LINEAR_INDEX_LIMIT:
