@@ -105,3 +105,39 @@ def test_selection_errors():
     check_error(lambda m, x: x.median(2), x, match="Dimension out of range")
     check_error(lambda m: m.mode(m.ones(0)), match="non-zero size")
     check_error(lambda m: m.median(m.ones(0), 0), match="non-zero size")
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_order_statistics_with_ties_and_their_nodes(dtype):
+    # whole-tensor median/nanmedian share the gradient among equal elements (the NaNs for
+    # a NaN result); along a dim it goes to the selected element
+    ties = Arg(np.array([[1.0, 2.0, 2.0, 5.0], [2.0, 2.0, 2.0, 1.0]], dtype=dtype))
+    check(lambda m, x: (m.median(x), m.nanmedian(x)), ties, gradgrad=True)
+    check(lambda m, x: (x.median(1), x.nanmedian(0, keepdim=True), m.mode(x, 1),
+                        m.kthvalue(x, 2, 0)), ties)
+    nan = Arg(np.array([1.0, np.nan, 2.0, 2.0, np.nan], dtype=dtype))
+    check(lambda m, x: (m.median(x), m.nanmedian(x)), nan)
+    import ember
+
+    names = []
+    for lib in (ember, torch):
+        x = lib.tensor([[1.0, 2.0], [2.0, 3.0]], requires_grad=True)
+        outs = (lib.median(x), lib.nanmedian(x), lib.median(x, 1).values,
+                lib.nanmedian(x, 0).values, lib.kthvalue(x, 1, 1).values, lib.mode(x, 1).values)
+        names.append([o.grad_fn.name() for o in outs])
+    assert names[0] == names[1]
+
+
+def test_unique_family_has_no_derivative():
+    import ember
+
+    for lib in (ember, torch):
+        x = lib.tensor([[3.0, 1.0], [3.0, 1.0]], requires_grad=True)
+        outs = {"_unique2": lib.unique(x, return_counts=True)[0],
+                "unique_dim": lib.unique(x, dim=0), "unique_consecutive": lib.unique_consecutive(x)}
+        for op, out in outs.items():
+            assert out.requires_grad
+            with pytest.raises(NotImplementedError, match=f"derivative for '{op}'"):
+                out.sum().backward()
+        with lib.no_grad():
+            assert not lib.unique(x).requires_grad

@@ -1,10 +1,12 @@
 """Order statistics, counting and searching: median, kthvalue, mode, unique, bincount,
 searchsorted, bucketize, and the closeness tests allclose, isclose and equal.
 
-The order statistics are built on ``sort`` and ``gather``, so their gradient flows to the
-selected element, as in torch. Ops whose output size depends on the data (``unique``,
-``bincount``) or that only produce indices compute on the host through the backend's
-``to_numpy``/``from_numpy`` primitives; none of them is differentiable.
+The order statistics are built on ``sort`` and ``gather`` and record torch's nodes: along a
+dim the gradient goes to the selected element (``MedianBackward1``, ...); the whole-tensor
+``median``/``nanmedian`` share it evenly among the elements equal to the result. Ops whose
+output size depends on the data (``unique``, ``bincount``) or that only produce indices
+compute on the host through the backend's ``to_numpy``/``from_numpy`` primitives; the
+``unique`` family records a node whose backward raises, as torch's does.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from .. import _dtype as dt
-from ._base import Tensor, result_type, wrap_dim
+from ._base import Tensor, needs_grad, no_grad_call, record, result_type, wrap_dim
 from .reduction import KthResult, MedianResult, ModeResult
 
 __all__ = ["median", "nanmedian", "kthvalue", "mode", "unique", "unique_consecutive",
@@ -35,16 +37,47 @@ def _to_device(arr: np.ndarray, like: Tensor, dtype: dt.dtype | None = None) -> 
 # ----------------------------------------------------------------------------- order statistics
 
 
-def _pick(input: Tensor, dim: int, pos: Tensor, keepdim: bool, result: type) -> Any:  # noqa: A002
-    """Values and indices of the sorted position ``pos`` (keepdim-shaped) along ``dim``."""
+def _bw_selected(node: Any, g: Tensor) -> Tensor:
+    # the gradient of a value picked along a dim goes to the element it was picked from
+    from .creation import zeros
+
+    (idx,) = node.saved
+    dim, keepdim, shape, scalar = node.attrs
+    if not keepdim:
+        g, idx = g.unsqueeze(dim), idx.unsqueeze(dim)
+    out = zeros(shape, dtype=g.dtype, device=g.device).scatter(dim, idx, g)
+    return out.reshape(()) if scalar else out
+
+
+def _pick(input: Tensor, dim: int, pos: Tensor, keepdim: bool, result: type,  # noqa: A002
+          node: str, source: Tensor | None = None) -> Any:
+    """Values and indices of the sorted position ``pos`` (keepdim-shaped) along ``dim``,
+    recording ``node`` for ``source`` (the op's input; ``input`` may be its 1-d view)."""
     from .indexing import sort
 
-    values, indices = sort(input, dim, stable=True)
-    idx = indices.gather(dim, pos)
-    vals = input.gather(dim, idx)
-    if not keepdim:
-        vals, idx = vals.squeeze(dim), idx.squeeze(dim)
+    def pick() -> tuple[Tensor, Tensor]:
+        _, indices = sort(input, dim, stable=True)
+        idx = indices.gather(dim, pos)
+        vals = input.gather(dim, idx)
+        if not keepdim:
+            vals, idx = vals.squeeze(dim), idx.squeeze(dim)
+        return vals, idx
+
+    vals, idx = no_grad_call(pick)
+    src = input if source is None else source
+    if needs_grad(src):
+        record(node, _bw_selected, (src,), vals, save=(idx,),
+               attrs=(dim, keepdim, tuple(input.shape), src.ndim == 0))
     return result(vals, idx)
+
+
+def _bw_evenly(node: Any, g: Tensor) -> Tensor:
+    # shared evenly among the elements equal to the result (the NaNs, for a NaN result)
+    from .pointwise import where
+
+    x, value = node.saved
+    mask = x.isnan() if bool(value.isnan()) else x == value
+    return where(mask, g / mask.sum(), 0.0)
 
 
 def _check_nonempty(name: str, input: Tensor, d: int) -> None:  # noqa: A002
@@ -57,7 +90,11 @@ def _median(name: str, input: Tensor, dim: Any, keepdim: bool, ignore_nan: bool)
         flat = input.reshape(-1)
         if flat.numel() == 0:
             return flat.sum() * float("nan")
-        return _median(name, flat, 0, False, ignore_nan).values
+        value = no_grad_call(_median, name, flat, 0, False, ignore_nan).values
+        if needs_grad(input):
+            node = "NanmedianBackward0" if ignore_nan else "MedianBackward0"
+            record(node, _bw_evenly, (input,), value, save=(input, value))
+        return value
     d = wrap_dim(dim, input.ndim, name)
     _check_nonempty(name, input, d)
     x = input if input.ndim else input.reshape(1)
@@ -73,7 +110,8 @@ def _median(name: str, input: Tensor, dim: Any, keepdim: bool, ignore_nan: bool)
         from .pointwise import where
 
         pos = where(valid < n, valid, (n - 1) // 2)
-    out = _pick(x, d, pos, keepdim, MedianResult)
+    node = "NanmedianBackward1" if ignore_nan else "MedianBackward1"
+    out = _pick(x, d, pos, keepdim, MedianResult, node, input)
     if input.ndim == 0:
         return MedianResult(out.values.reshape(()), out.indices.reshape(()))
     return out
@@ -111,7 +149,7 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> Any
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
     shape = [s if i != d else 1 for i, s in enumerate(x.shape)]
     pos = x.new_full(shape, k - 1, dtype=dt.int64)
-    out = _pick(x, d, pos, keepdim, KthResult)
+    out = _pick(x, d, pos, keepdim, KthResult, "KthvalueBackward0", input)
     if input.ndim == 0:
         return KthResult(out.values.reshape(()), out.indices.reshape(()))
     return out
@@ -140,15 +178,29 @@ def mode(input: Tensor, dim: int = -1, keepdim: bool = False) -> Any:  # noqa: A
         best[r] = np.flatnonzero(same)[-1]
     idx = _to_device(best.reshape(lead + (1,)), x)
     idx = idx.movedim(-1, d)
-    vals = x.gather(d, idx)
-    if not keepdim or input.ndim == 0:
+    vals = no_grad_call(x.gather, d, idx)
+    keep = keepdim and input.ndim > 0
+    if not keep:
         vals, idx = vals.squeeze(d), idx.squeeze(d)
     if input.ndim == 0:
         vals, idx = vals.reshape(()), idx.reshape(())
+    if needs_grad(input):
+        record("ModeBackward0", _bw_selected, (input,), vals, save=(idx,),
+               attrs=(d, keep, tuple(x.shape), input.ndim == 0))
     return ModeResult(vals, idx)
 
 
 # ----------------------------------------------------------------------------- unique
+
+
+def _record_underivable(input: Tensor, out: Tensor, node: str, op: str) -> None:  # noqa: A002
+    """Give ``out`` a node whose backward raises, as torch's ``op`` has no derivative."""
+
+    def backward(_node: Any, _g: Tensor) -> Tensor:
+        raise NotImplementedError(f"the derivative for '{op}' is not implemented.")
+
+    if needs_grad(input):
+        record(node, backward, (input,), out)
 
 
 def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False,  # noqa: A002
@@ -176,6 +228,10 @@ def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False,  # 
             vals, inv, counts = np.unique(arr, return_inverse=True, return_counts=True, axis=d)
             inv = inv.reshape(-1)
     out = _to_device(vals, input, input.dtype)
+    if dim is None:
+        _record_underivable(input, out, "Unique2Backward0", "_unique2")
+    else:
+        _record_underivable(input, out, "UniqueDimBackward0", "unique_dim")
     extra = []
     if return_inverse:
         extra.append(_to_device(inv.astype(np.int64), input))
@@ -202,6 +258,7 @@ def unique_consecutive(input: Tensor, return_inverse: bool = False,  # noqa: A00
         vals = np.moveaxis(moved[change], 0, d)
     group = np.cumsum(change) - 1
     out = _to_device(vals, input, input.dtype)
+    _record_underivable(input, out, "UniqueConsecutiveBackward0", "unique_consecutive")
     extra = []
     if return_inverse:
         extra.append(_to_device(group.reshape(arr.shape if dim is None else (-1,)), input,
