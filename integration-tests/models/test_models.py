@@ -48,6 +48,12 @@ MODELS = {
     "vit_checkpointing": (8, 1e-4, 1e-4),
     # bfloat16 autocast: each library rounds its own float32 accumulations to bfloat16
     "mnist_amp": (8, 2e-2, 2e-2),
+    "unet_segmentation": (10, 1e-4, 1e-4),
+    "video_conv3d": (10, 1e-4, 1e-4),
+    "pruned_parametrized": (10, 1e-4, 1e-4),
+    "vae_mlp": (12, 1e-4, 1e-4),
+    "seq_attention_rnn": (12, 1e-4, 1e-4),
+    "gnn_node_classification": (12, 1e-4, 1e-4),
 }
 
 # Parameter entries whose gradient is zero in exact arithmetic, so that what they receive
@@ -88,7 +94,8 @@ def test_model_trains_like_torch(name):
 DOUBLE = ["mlp_classifier", "lenet", "char_lstm", "mingpt", "gru_tagger", "resnet_small",
           "seq2seq_transformer", "text_cnn_multilabel", "ctc_speech", "vision_zoo",
           "siamese_text", "word_language_model", "mobilenet_ema", "nanogpt",
-          "vit_checkpointing", "mnist_amp"]
+          "vit_checkpointing", "mnist_amp", "unet_segmentation", "video_conv3d",
+          "pruned_parametrized", "vae_mlp", "seq_attention_rnn", "gnn_node_classification"]
 # Not dcgan: its labels are float32 by construction (torch.full), and with a float64 input
 # torch computes binary_cross_entropy_with_logits in the target's float32 (in-place ops on
 # 1 - target) while ember promotes to float64.
