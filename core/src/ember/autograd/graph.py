@@ -22,7 +22,8 @@ from .grad_mode import GRAD
 if TYPE_CHECKING:
     from .._tensor import Tensor
 
-__all__ = ["Node", "AccumulateGrad", "RemovableHandle", "record", "edge_of"]
+__all__ = ["Node", "AccumulateGrad", "RemovableHandle", "record", "edge_of",
+           "saved_tensors_hooks", "save_on_cpu", "disable_saved_tensors_hooks"]
 
 _seq = itertools.count()
 _freed_msg = (
@@ -117,12 +118,20 @@ class Node:
 
     # -- saved tensors -----------------------------------------------------------------
     def save(self, *tensors: Tensor | None) -> None:
-        """Keep ``tensors`` for backward, remembering their versions for in-place checks."""
-        saved = []
+        """Keep ``tensors`` for backward, remembering their versions for in-place checks;
+        under :class:`saved_tensors_hooks`, keep what the pack hook makes of each instead."""
+        saved: list[Any] = []
         versions = []
+        hooks = _HOOKS.stack[-1] if _HOOKS.stack else None
         for t in tensors:
             if t is None:
                 saved.append(None)
+                versions.append(0)
+                continue
+            if hooks is not None:
+                # where the tensor sits in the graph, so the unpacked one can take its place
+                edge = (None, t._out_nr) if t._grad_fn is self else edge_of(t)
+                saved.append(_Packed(hooks, hooks.pack_hook(t), edge))
                 versions.append(0)
                 continue
             if t._grad_fn is self:
@@ -146,6 +155,9 @@ class Node:
         for item, version in zip(self._saved, self._versions, strict=True):
             if item is None:
                 out.append(None)
+                continue
+            if type(item) is _Packed:
+                out.append(item.unpack(self))
                 continue
             t = item[0] if type(item) is tuple else item
             if t._vc.v != version:
@@ -183,7 +195,7 @@ class Node:
         saved = list(self._saved)
         versions = list(self._versions)
         for i, item in enumerate(saved):
-            if item is None or type(item) is tuple or item._vc is not vc:
+            if item is None or type(item) in (tuple, _Packed) or item._vc is not vc:
                 continue
             keep = wrap(item._k.copy(item._data), item._device, item._k)
             keep._rg = item._rg
@@ -276,6 +288,149 @@ def edge_of(t: Tensor) -> tuple[Node, int] | None:
     if t._rg:
         return (accumulator(t), 0)
     return None
+
+
+# ----------------------------------------------------------------------------- saved-tensor hooks
+
+
+class _Hooks:
+    """The active :class:`saved_tensors_hooks` (innermost last) and, inside
+    :func:`disable_saved_tensors_hooks`, the message to raise when one is entered."""
+
+    def __init__(self) -> None:
+        self.stack: list[saved_tensors_hooks] = []
+        self.disabled: str | None = None
+
+
+_HOOKS = _Hooks()
+
+
+class _Packed:
+    """A saved tensor in the form its pack hook gave it, with the hooks to unpack it."""
+
+    __slots__ = ("hooks", "packed", "edge")
+
+    def __init__(self, hooks: saved_tensors_hooks, packed: Any,
+                 edge: tuple[Node | None, int] | None) -> None:
+        self.hooks = hooks
+        self.packed = packed
+        # the saved tensor's graph edge ((None, nr): output nr of the saving node itself)
+        self.edge = edge
+
+    def unpack(self, node: Node) -> Tensor:
+        from .._tensor import Tensor, _alias
+
+        t = self.hooks.unpack_hook(self.packed)
+        if not isinstance(t, Tensor):
+            raise TypeError("Output of saved tensor unpack_hook expected to be a Tensor but "
+                            f"got result of type {type(t).__name__}")
+        if self.edge is not None and GRAD.enabled:  # double backward: the original's place
+            fn, nr = self.edge
+            t = _alias(t)
+            t._grad_fn = node if fn is None else fn
+            t._out_nr = nr
+            t._rg = True
+        return t
+
+
+class saved_tensors_hooks:
+    """Context manager: every tensor an op saves for its backward while it is active is
+    handed to ``pack_hook`` and only what that returns is kept; the backward pass gets the
+    tensor back from ``unpack_hook(packed)``.
+
+    The hooks decide how saved tensors live between the forward and backward passes (kept
+    elsewhere, compressed, recomputed); tensors saved this way are not checked for in-place
+    changes made after saving. The innermost active pair applies.
+
+    Args:
+        pack_hook: ``pack_hook(tensor) -> anything``, called once per saved tensor.
+        unpack_hook: ``unpack_hook(packed) -> Tensor``, called each time the backward pass
+            reads the tensor; it must give a tensor equal to the one packed.
+
+    >>> import ember
+    >>> x = ember.tensor([1.0, 2.0], requires_grad=True)
+    >>> with ember.autograd.graph.saved_tensors_hooks(lambda t: t * 1, lambda p: p):
+    ...     y = (x * x).sum()
+    >>> y.backward()
+    >>> x.grad
+    tensor([2., 4.])
+    """
+
+    def __init__(self, pack_hook: Callable[[Tensor], Any],
+                 unpack_hook: Callable[[Any], Tensor]) -> None:
+        self.pack_hook = pack_hook
+        self.unpack_hook = unpack_hook
+
+    def __enter__(self) -> saved_tensors_hooks:
+        if _HOOKS.disabled is not None:
+            raise RuntimeError(_HOOKS.disabled)
+        _HOOKS.stack.append(self)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        _HOOKS.stack.remove(self)
+
+
+class save_on_cpu(saved_tensors_hooks):
+    """Context manager: tensors saved for backward are kept as copies on the cpu and moved
+    back to their device when the backward pass needs them (GPU memory for host memory).
+
+    Args:
+        pin_memory: accepted for compatibility; the copies are ordinary cpu tensors.
+            Default: ``False``.
+        device_type: the device type whose tensors are moved. Default: ``"cuda"``.
+
+    >>> import ember
+    >>> x = ember.ones(3, requires_grad=True)
+    >>> with ember.autograd.graph.save_on_cpu():
+    ...     y = (x * x).sum()
+    >>> y.backward()
+    >>> x.grad
+    tensor([2., 2., 2.])
+    """
+
+    def __init__(self, pin_memory: bool = False, device_type: str = "cuda") -> None:
+        def pack(t: Tensor) -> tuple[Any, Tensor]:
+            return t.device, t.detach().to("cpu", copy=True)
+
+        def unpack(packed: tuple[Any, Tensor]) -> Tensor:
+            dev, t = packed
+            return t.to(dev)
+
+        super().__init__(pack, unpack)
+        self.pin_memory = pin_memory
+        self.device_type = device_type
+
+
+class disable_saved_tensors_hooks:
+    """Context manager: entering :class:`saved_tensors_hooks` inside it raises
+    ``RuntimeError(error_message)`` (for code that must not have its saved tensors
+    repacked). Also usable as a decorator.
+
+    Args:
+        error_message: the message of the error.
+    """
+
+    def __init__(self, error_message: str) -> None:
+        self.error_message = error_message
+        self._prev: list[str | None] = []
+
+    def __enter__(self) -> None:
+        self._prev.append(_HOOKS.disabled)
+        _HOOKS.disabled = self.error_message
+
+    def __exit__(self, *exc: Any) -> None:
+        _HOOKS.disabled = self._prev.pop()
+
+    def __call__(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        import functools
+
+        @functools.wraps(fn)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            with self:
+                return fn(*args, **kwargs)
+
+        return run
 
 
 def record(name: str, fn: Callable[..., Any], inputs: tuple[Any, ...], outputs: Any,
