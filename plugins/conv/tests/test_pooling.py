@@ -168,6 +168,24 @@ def test_pool_errors(call: object, shape: tuple) -> None:
     check_error(call, Arg(rand(shape), grad=False))
 
 
+@pytest.mark.parametrize("call, shape", [
+    # torch's avg_pool3d wants the kernel to fit in the unpadded input, whatever the
+    # padding or ceil_mode would allow (avg_pool2d and max_pool3d do not check this).
+    (lambda lib, x: lib.nn.functional.avg_pool3d(x, (3, 1, 1), padding=(1, 0, 0)),
+     (1, 2, 2, 3, 3)),
+    (lambda lib, x: lib.nn.functional.avg_pool3d(x, 3, stride=2, ceil_mode=True),
+     (1, 1, 2, 4, 4)),
+    (lambda lib, x: lib.nn.AvgPool3d((3, 1, 1), (2, 1, 1), (1, 0, 0),
+                                     count_include_pad=False)(x), (2, 2, 2, 2, 2)),
+    (lambda lib, x: lib.nn.functional.avg_pool3d(x, (1, 3, 1), padding=(0, 1, 0)),
+     (2, 4, 2, 3)),
+    (lambda lib, x: lib.nn.functional.lp_pool3d(x, 2, (3, 1, 1), ceil_mode=True),
+     (1, 2, 2, 3, 3)),
+])
+def test_avg_pool3d_kernel_larger_than_input(call: object, shape: tuple) -> None:
+    check_error(call, Arg(rand(shape), grad=False), match="smaller than kernel size")
+
+
 LAYERS = [
     ("MaxPool1d", (3,), {"stride": 2, "padding": 1}, (2, 3, 9)),
     ("MaxPool2d", (3,), {"stride": 2, "padding": 1, "dilation": 1, "ceil_mode": True},
@@ -176,6 +194,8 @@ LAYERS = [
     ("AvgPool1d", (3,), {"stride": 2, "padding": 1, "count_include_pad": False}, (2, 3, 9)),
     ("AvgPool2d", ((2, 3),), {"ceil_mode": True, "divisor_override": 4}, (2, 3, 7, 8)),
     ("AvgPool3d", (2,), {"stride": 1}, (1, 2, 3, 4, 4)),
+    ("AvgPool3d", ((3, 1, 1), (2, 1, 1), (1, 0, 0)), {"count_include_pad": False},
+     (2, 3, 3, 2, 2)),
     ("AdaptiveAvgPool1d", (4,), {}, (2, 3, 9)), ("AdaptiveAvgPool2d", ((3, None),), {},
                                                   (2, 3, 7, 8)),
     ("AdaptiveAvgPool3d", (2,), {}, (1, 2, 3, 4, 5)), ("AdaptiveMaxPool1d", (4,), {}, (2, 3, 9)),

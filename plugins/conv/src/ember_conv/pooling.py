@@ -216,6 +216,12 @@ def _avg_pool(op: str, nd: int, input: Tensor, kernel_size: Any, stride: Any,  #
     k, s, p, d = _window_args(op, nd, kernel_size, stride, padding, 1)
     if divisor_override is not None and divisor_override == 0:
         raise RuntimeError(f"[{op}] divisor must be not zero")
+    if nd == 3 and any(i < kk for i, kk in zip(x.shape[2:], k, strict=True)):
+        # torch's avg_pool3d (alone among the poolings) wants every window to fit in the
+        # unpadded input, whatever the padding or ceil_mode.
+        (t, h, w), (kt, kh, kw) = x.shape[2:], k
+        raise RuntimeError(f"[{op}] input image (T: {t} H: {h} W: {w}) smaller than kernel "
+                           f"size (kT: {kt} kH: {kh} kW: {kw})")
     out, tables = _sliding(op, x, k, s, p, d, ceil_mode)
     divisors = tuple(_avg_divisor(i, o, kk, ss, pp, count_include_pad)
                      for i, o, kk, ss, pp in zip(x.shape[2:], out, k, s, p, strict=True))
