@@ -146,3 +146,46 @@ def test_masks_and_nonzero(dtype):
     check(lambda m, x, k: x.masked_fill(k, m.tensor(2.0)), x, mask)
     check(lambda m, x: (m.nonzero(x > 0), (x > 0).nonzero(as_tuple=True), m.argwhere(x > 0),
                         m.nonzero(m.tensor(1.0)), m.nonzero(m.zeros(0, 2))), x, grad=False)
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_index_add_and_index_copy_gradients(dtype):
+    x = Arg(arr((4, 3), dtype))
+    src = Arg(arr((2, 3), dtype, seed=1))
+    col = Arg(arr((4, 2), dtype, seed=2))
+    check(lambda m, x, s: x.index_add(0, m.tensor([3, 3]), s, alpha=0.5), x, src, gradgrad=True)
+    check(lambda m, x, s: x.index_add(1, m.tensor([2, 0]), s), x, col)
+    check(lambda m, x, s: x.index_copy(0, m.tensor([1, 3]), s), x, src, gradgrad=True)
+    check(lambda m, x, s: x.index_fill(1, m.tensor([0]), 2.0), x, src)
+    zero = Arg(np.array(2.0, dtype=dtype))
+    five = Arg(np.array(5.0, dtype=dtype))
+    check(lambda m, z, w: (z.index_add(0, m.tensor(0), w, alpha=2),
+                           z.index_copy(0, m.tensor([0]), w), z.index_fill(0, m.tensor([0]), 3.0)),
+          zero, five)
+    names = []
+    for lib in (ember, torch):
+        a = lib.zeros(3, requires_grad=True)
+        b = lib.ones(1, requires_grad=True)
+        names.append([a.index_add(0, lib.tensor([1]), b).grad_fn.name(),
+                      a.index_copy(0, lib.tensor([1]), b).grad_fn.name()])
+    assert names[0] == names[1]
+
+
+def test_index_and_scatter_argument_errors_follow_torch():
+    cases = [
+        lambda m: m.zeros(3).index_add_(0, m.tensor([0]), m.ones(1, dtype=m.float64)),
+        lambda m: m.zeros(3).index_copy_(0, m.tensor([0]), m.ones(1, dtype=m.float64)),
+        lambda m: m.zeros(3).scatter_add_(0, m.tensor([0]), m.ones(1, dtype=m.float64)),
+        lambda m: m.zeros(3).scatter(0, m.tensor([0]), m.ones(1, dtype=m.float64)),
+        lambda m: m.zeros(3).index_add_(0, m.tensor([0.0]), m.ones(1)),
+        lambda m: m.zeros(3).index_copy(0, m.tensor([0.0]), m.ones(1)),
+        lambda m: m.zeros(3).index_fill(0, m.tensor([0.0]), 1.0),
+        lambda m: m.zeros(2, 3).scatter_add_(0, m.tensor([[0, 1, 1, 1]]), m.ones(1, 3)),
+        lambda m: m.zeros(2, 3).scatter_(0, m.tensor([[0, 1, 1, 1]]), 1.0),
+        lambda m: m.zeros(2, 3).index_add_(0, m.tensor([0]), m.ones(1, 2)),
+        lambda m: m.zeros(3).index_add_(0, m.tensor([5]), m.ones(1)),
+        lambda m: m.randn(2, dtype=m.int64),
+        lambda m: m.rand_like(m.tensor([1, 2])),
+    ]
+    for case in cases:
+        check_error(case)

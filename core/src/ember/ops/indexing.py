@@ -8,7 +8,18 @@ from typing import Any
 import numpy as np
 
 from .. import _dtype as dt
-from ._base import GRAD, Tensor, record, sum_to, to_tensor, wrap, wrap_dim, write_inplace
+from ._base import (
+    GRAD,
+    Tensor,
+    needs_grad,
+    no_grad_call,
+    record,
+    sum_to,
+    to_tensor,
+    wrap,
+    wrap_dim,
+    write_inplace,
+)
 from .shape import make_view
 
 _SCALAR_TYPES = (int, np.integer)
@@ -301,13 +312,31 @@ def _bw_scatter(node: Any, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
     return gx, gs
 
 
+def _check_scatter_shapes(input: Tensor, d: int, index: Tensor, src: Any) -> None:  # noqa: A002
+    """torch's rule: ``index`` no larger than ``input`` outside ``d`` and than ``src``."""
+    if index.ndim == 0:
+        return
+    too_big = any(i != d and index.shape[i] > input.shape[i] for i in range(index.ndim))
+    if isinstance(src, Tensor) and src.ndim == index.ndim:
+        too_big = too_big or any(index.shape[i] > src.shape[i] for i in range(index.ndim))
+        if too_big:
+            raise RuntimeError(f"Expected index {list(index.shape)} to be no larger than self "
+                               f"{list(input.shape)} apart from dimension {d} and to be no "
+                               f"larger size than src {list(src.shape)}")
+    elif too_big:
+        raise RuntimeError(f"Expected index {list(index.shape)} to be no larger than self "
+                           f"{list(input.shape)} apart from dimension {d}")
+
+
 def _scatter_impl(name: str, input: Tensor, dim: int, index: Tensor, src: Any,  # noqa: A002
                   add: bool) -> Tensor:
     d = _check_index(name, input, dim, index)
+    if isinstance(src, Tensor) and src.dtype is not input.dtype:
+        raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
+    _check_scatter_shapes(input, d, index, src)
     k = input._k
     if isinstance(src, Tensor):
-        sdata = src._data if src._data.dtype is input._data.dtype else \
-            k.cast(src._data, input._data.dtype)
+        sdata = src._data
     else:
         sdata = k.full(tuple(index.shape), src, input._data.dtype, input._device)
     kern = k.scatter_add if add else k.scatter
@@ -435,25 +464,99 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:  # noqa: A00
     return out
 
 
+def _check_index_source(op: str, input: Tensor, d: int, index: Tensor,  # noqa: A002
+                        source: Tensor) -> None:
+    """torch's checks of ``index_add``/``index_copy``: a 1-d integer ``index`` in range and
+    a ``source`` of ``input``'s dtype and shape outside ``d``."""
+    if source.dtype is not input.dtype:
+        if op == "index_add_":
+            raise RuntimeError(f"index_add_(): self ({input.dtype.scalar_name}) and source "
+                               f"({source.dtype.scalar_name}) must have the same scalar type")
+        raise RuntimeError(f"index_copy_(): self and source expected to have the same dtype, "
+                           f"but got (self) {input.dtype.scalar_name} and (source) "
+                           f"{source.dtype.scalar_name}")
+    if index.dtype not in (dt.int64, dt.int32):
+        if op == "index_add_":
+            raise RuntimeError("index_add_(): Expected dtype int32/int64 for index but got: "
+                               f"{index.dtype.scalar_name}")
+        raise RuntimeError("index_copy_(): Expected a long tensor for index, but got "
+                           f"{index.dtype.scalar_name}")
+    if index.ndim > 1:
+        raise IndexError(f"{op}(): Index is supposed to be a vector")
+    if input.ndim and source.ndim and (
+            source.ndim != input.ndim or any(i != d and source.shape[i] != input.shape[i]
+                                             for i in range(input.ndim))):
+        raise RuntimeError("source tensor shape must match self tensor shape, excluding the "
+                           f"specified dimension. Got self.shape = {list(input.shape)} "
+                           f"source.shape = {list(source.shape)}")
+    n = input.shape[d] if input.ndim else 1
+    if index.numel() and (int(index.max()) >= n or int(index.min()) < -n):
+        raise IndexError("index out of range in self")
+
+
+def _bw_index_add(node: Any, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
+    (index,) = node.saved
+    d, alpha, source_shape, need_x, need_src = node.attrs
+    gs = None
+    if need_src:
+        picked = index_select(g, d, index) if g.ndim else g
+        gs = (picked if alpha == 1 else picked * alpha).reshape(source_shape)
+    return (g if need_x else None), gs
+
+
 def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *,  # noqa: A002
               alpha: Any = 1) -> Tensor:
     """A copy of ``input`` with ``alpha * source`` slices added at ``index`` along ``dim``."""
     d = wrap_dim(dim, input.ndim, "index_add")
-    src = source if alpha == 1 else source * alpha
-    key = (slice(None),) * d + (index,)
-    return index_put(input, key, src.movedim(d, 0).movedim(0, d) if src.ndim else src,
-                     accumulate=True)
+    _check_index_source("index_add_", input, d, index, source)
+
+    def run() -> Tensor:
+        src = source if alpha == 1 else source * alpha
+        if input.ndim == 0:
+            return index_put(input.reshape(1), (index.reshape(-1),), src.reshape(-1),
+                             accumulate=True).reshape(())
+        return index_put(input, (slice(None),) * d + (index,), src, accumulate=True)
+
+    out = no_grad_call(run)
+    if needs_grad(input, source):
+        record("IndexAddBackward0", _bw_index_add, (input, source), out, save=(index,),
+               attrs=(d, alpha, tuple(source.shape), input._rg, source._rg))
+    return out
+
+
+def _bw_index_copy(node: Any, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
+    (index,) = node.saved
+    d, source_shape, need_x, need_src = node.attrs
+    gx = index_fill(g, d, index, 0.0) if need_x else None
+    gs = None
+    if need_src:
+        gs = (index_select(g, d, index) if g.ndim else g).reshape(source_shape)
+    return gx, gs
 
 
 def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor:  # noqa: A002
     """A copy of ``input`` with ``source`` slices written at ``index`` along ``dim``."""
     d = wrap_dim(dim, input.ndim, "index_copy")
-    return index_put(input, (slice(None),) * d + (index,), source, accumulate=False)
+    _check_index_source("index_copy_", input, d, index, source)
+    if input.ndim == 0:
+        out = no_grad_call(lambda: index_put(input.reshape(1), (index.reshape(-1),),
+                                             source.reshape(-1)).reshape(()))
+    else:
+        out = no_grad_call(index_put, input, (slice(None),) * d + (index,), source,
+                           accumulate=False)
+    if needs_grad(input, source):
+        record("IndexCopyBackward0", _bw_index_copy, (input, source), out, save=(index,),
+               attrs=(d, tuple(source.shape), input._rg, source._rg))
+    return out
 
 
 def index_fill(input: Tensor, dim: int, index: Tensor, value: Any) -> Tensor:  # noqa: A002
     """A copy of ``input`` with the slices at ``index`` along ``dim`` set to ``value``."""
     d = wrap_dim(dim, input.ndim, "index_fill")
+    if not isinstance(index, Tensor) or index.dtype is not dt.int64:
+        raise IndexError("index_fill_(): Expected dtype int64 for index.")
+    if input.ndim == 0:
+        return index_put(input.reshape(1), (index.reshape(-1),), value).reshape(())
     return index_put(input, (slice(None),) * d + (index,), value, accumulate=False)
 
 

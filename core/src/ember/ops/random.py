@@ -124,11 +124,11 @@ def _gen(generator: Generator | None) -> Generator:
     return default_generator if generator is None else generator
 
 
-def _float_dtype(dtype: Any) -> dt.dtype:
+def _float_dtype(dtype: Any, kernel: str = "check_uniform_bounds") -> dt.dtype:
+    """The floating dtype to sample in; others raise torch's error naming its ``kernel``."""
     d = dt.DEFAULTS.float if dtype is None else dt.to_dtype(dtype)
     if not d.is_floating_point:
-        raise RuntimeError(f"\"check_uniform_bounds\" not implemented for "
-                           f"'{d.scalar_name}'")
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{d.scalar_name}'")
     return d
 
 
@@ -149,7 +149,7 @@ def randn(*size: Any, generator: Generator | None = None, dtype: Any = None,
           layout: Any = None, pin_memory: bool = False) -> Tensor:
     """Standard normal samples of shape ``size``."""
     shape = normalize_shape(size, "randn")
-    d = _float_dtype(dtype)
+    d = _float_dtype(dtype, "normal_kernel_cpu")
     dev = resolve_device(device)
     k = table_for(dev)
     t = wrap(k.normal(_gen(generator), shape, 0.0, 1.0, d.np, dev), dev, k)
