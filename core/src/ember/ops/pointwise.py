@@ -597,12 +597,7 @@ def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     if _is_number(min) and _is_number(max) and input.dtype is not dt.bool:
         return _clamp_scalars(input, min, max)
-    out = input
-    if min is not None:
-        out = _clamp_side(out, min, True)
-    if max is not None:
-        out = _clamp_side(out, max, False)
-    return out
+    return _clamp_values(input, min, max)
 
 
 def _is_number(v: Any) -> bool:
