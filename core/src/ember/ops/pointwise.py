@@ -16,6 +16,7 @@ from ._base import (
     Tensor,
     broadcast_error,
     common,
+    fused_or_composite,
     record,
     sum_to,
     to_tensor,
@@ -628,17 +629,7 @@ def _clamp_scalars(x: Tensor, lo: Any, hi: Any) -> Tensor:
     recorded node."""
     if x.dtype.category < 2 and (isinstance(lo, float) or isinstance(hi, float)):
         x = x.to(dt.DEFAULTS.float)  # an integer tensor with a float bound
-    k = x._k
-    kern = k.clamp
-    if kern is not None:
-        out = wrap(kern(x._data, lo, hi), x._device, k)
-    else:
-        prev = GRAD.enabled
-        GRAD.enabled = False
-        try:
-            out = _clamp_values(x, lo, hi)
-        finally:
-            GRAD.enabled = prev
+    out = fused_or_composite(x, "clamp", _clamp_values, lo, hi)
     if x._rg and GRAD.enabled:
         record("ClampBackward1", _bw_clamp, (x,), out, save=(x,), attrs=(lo, hi))
     return out
